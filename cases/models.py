@@ -1,0 +1,443 @@
+"""The dossier: one report of image-based sexual abuse and everything done about it.
+
+Coded columns (forms of abuse, reporter category, language, channel, dates) are plain
+and indexed: statistics read only them. Personal and free-text columns are encrypted
+(``EncryptedTextField``) and kept out of the history tables, so anonymising a dossier
+really removes its personal data while every count stays as it was.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .fields import ChoiceListField, EncryptedCharField, EncryptedTextField
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Online form")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    IN_PERSON = "in_person", _("In person")
+    OTHER = "other", _("Other")
+
+
+class Language(models.TextChoices):
+    NL = "nl", _("Dutch")
+    FR = "fr", _("French")
+    DE = "de", _("German")
+    EN = "en", _("English")
+
+
+class FormOfAbuse(models.TextChoices):
+    """The three forms the Institute registers. A dossier involves one or more."""
+
+    NCII = "ncii", _("Non-consensual intimate images")
+    VOYEURISM = "voyeurism", _("Voyeurism")
+    SEXTORTION = "sextortion", _("Sextortion")
+
+    @property
+    def column(self) -> str:
+        return f"form_{self.value}"
+
+
+class ReporterType(models.TextChoices):
+    PERSON_CONCERNED = "person_concerned", _("The person concerned")
+    ON_BEHALF = "on_behalf", _("Someone on behalf of the person concerned")
+    ORGANISATION = "organisation", _("An organisation")
+    # Older records (historical import) often say only who reported, not in what role.
+    NOT_RECORDED = "not_recorded", _("Not recorded")
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    OTHER = "other", _("Non-binary or self-described")
+    NOT_GIVEN = "not_given", _("Not given")
+
+
+class ReporterCategory(models.TextChoices):
+    """Who reported, as the Institute's statistics count it."""
+
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    OTHER = "other", _("Other")
+    ORGANISATION = "organisation", _("Organisation")
+    NOT_GIVEN = "not_given", _("Not given")
+
+
+class OrganisationKind(models.TextChoices):
+    SCHOOL = "school", _("School or education")
+    POLICE = "police", _("Police")
+    SUPPORT_SERVICE = "support_service", _("Support service")
+    YOUTH_SERVICE = "youth_service", _("Youth service")
+    HEALTH = "health", _("Health care")
+    NGO = "ngo", _("Non-profit organisation")
+    OTHER = "other", _("Other")
+
+
+class AgeBand(models.TextChoices):
+    # Bands break at 14, 16 and 18: the ages that matter under Belgian criminal law.
+    UNDER_14 = "under_14", _("Under 14")
+    FROM_14_TO_15 = "14_15", _("14 or 15")
+    FROM_16_TO_17 = "16_17", _("16 or 17")
+    FROM_18_TO_24 = "18_24", _("18 to 24")
+    FROM_25_TO_34 = "25_34", _("25 to 34")
+    FROM_35_TO_49 = "35_49", _("35 to 49")
+    FROM_50 = "50_plus", _("50 or older")
+    UNKNOWN = "unknown", _("Not known")
+
+    @property
+    def is_minor(self) -> bool:
+        return self in {AgeBand.UNDER_14, AgeBand.FROM_14_TO_15, AgeBand.FROM_16_TO_17}
+
+
+class YesNoUnknown(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class AuthorRelation(models.TextChoices):
+    EX_PARTNER = "ex_partner", _("Ex-partner")
+    PARTNER = "partner", _("Partner")
+    ACQUAINTANCE = "acquaintance", _("Acquaintance")
+    FRIEND = "friend", _("Friend")
+    FAMILY = "family", _("Family member")
+    COLLEAGUE = "colleague", _("Colleague or fellow student")
+    STRANGER = "stranger", _("Stranger or online contact")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class ImagesMadeBy(models.TextChoices):
+    SELF = "self", _("By the person concerned")
+    WITH_CONSENT = "with_consent", _("By someone else, with consent")
+    WITHOUT_KNOWLEDGE = "without_knowledge", _("Without the person's knowledge")
+    FORCED = "forced", _("By force or against their will")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class StepTaken(models.TextChoices):
+    ASKED_AUTHOR = "asked_author", _("Asked the author to delete")
+    ASKED_PLATFORM = "asked_platform", _("Asked the platform to remove")
+    POLICE_COMPLAINT = "police_complaint", _("Filed a police complaint")
+    STOPNCII = "stopncii", _("Used StopNCII.org")
+    NONE = "none", _("Nothing yet")
+
+
+class PlatformKind(models.TextChoices):
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    MESSAGING = "messaging", _("Chat or messaging app")
+    EMAIL = "email", _("Email")
+    PORN_SITE = "porn_site", _("Porn site")
+    DATING = "dating", _("Dating site or app")
+    FILE_SHARING = "file_sharing", _("File sharing or cloud")
+    FORUM = "forum", _("Forum or image board")
+    SEARCH_ENGINE = "search_engine", _("Search engine")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting")
+    CLOSED = "closed", _("Closed")
+
+
+class ClosureReason(models.TextChoices):
+    CONTENT_REMOVED = "content_removed", _("Content removed")
+    REFERRED = "referred", _("Referred")
+    NO_FURTHER_ACTION_WANTED = "no_further_action_wanted", _("No further action wanted")
+    NO_CONTACT_POSSIBLE = "no_contact_possible", _("No contact possible")
+    NOT_COMPETENT = "not_competent", _("Not competent")
+    OTHER = "other", _("Other")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+# Personal and free-text columns: encrypted, never in history, erased by anonymisation.
+DOSSIER_PERSONAL_FIELDS = (
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+    "organisation_name",
+    "safe_contact_instructions",
+    "description",
+)
+
+
+class DossierQuerySet(models.QuerySet):
+    def open(self) -> DossierQuerySet:
+        return self.exclude(status=Status.CLOSED)
+
+    def urgent(self) -> DossierQuerySet:
+        return self.filter(priority=Priority.URGENT)
+
+    def involving(self, form: str) -> DossierQuerySet:
+        return self.filter(**{FormOfAbuse(form).column: True})
+
+
+class Dossier(models.Model):
+    reference = models.CharField(_("reference"), max_length=16, unique=True, editable=False)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Identifier in the system a dossier was imported from."),
+    )
+    imported = models.BooleanField(_("imported"), default=False)
+
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+
+    form_ncii = models.BooleanField(FormOfAbuse.NCII.label, default=False)
+    form_voyeurism = models.BooleanField(FormOfAbuse.VOYEURISM.label, default=False)
+    form_sextortion = models.BooleanField(FormOfAbuse.SEXTORTION.label, default=False)
+
+    reporter_type = models.CharField(_("who reports"), max_length=16, choices=ReporterType.choices)
+    reporter_gender = models.CharField(
+        _("gender of the reporter"),
+        max_length=16,
+        choices=Gender.choices,
+        default=Gender.NOT_GIVEN,
+    )
+    # Derived by the database itself, so bulk inserts, imports and admin edits can never
+    # leave it out of step with the columns it comes from.
+    reporter_category = models.GeneratedField(
+        expression=Case(
+            When(
+                reporter_type=ReporterType.ORGANISATION, then=Value(ReporterCategory.ORGANISATION)
+            ),
+            default=F("reporter_gender"),
+        ),
+        output_field=models.CharField(max_length=16, choices=ReporterCategory.choices),
+        db_persist=True,
+        verbose_name=_("reporter category"),
+    )
+    organisation_kind = models.CharField(
+        _("kind of organisation"), max_length=16, choices=OrganisationKind.choices, blank=True
+    )
+    organisation_name = EncryptedCharField(_("organisation"), max_length=200, blank=True)
+    reporter_name = EncryptedCharField(_("name or pseudonym"), max_length=200, blank=True)
+    reporter_email = EncryptedCharField(_("email"), max_length=254, blank=True)
+    reporter_phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
+    safe_contact_instructions = EncryptedTextField(_("safe contact"), blank=True)
+    contact_language = models.CharField(
+        _("preferred language for contact"), max_length=2, choices=Language.choices, blank=True
+    )
+    voicemail_allowed = models.BooleanField(_("may leave a voicemail"), null=True, blank=True)
+    may_name_institute = models.BooleanField(
+        _("may say that we are the Institute"), null=True, blank=True
+    )
+    wants_acknowledgement = models.BooleanField(_("wants an acknowledgement"), default=False)
+
+    person_age_band = models.CharField(
+        _("age of the person concerned"),
+        max_length=8,
+        choices=AgeBand.choices,
+        default=AgeBand.UNKNOWN,
+    )
+    person_minor_on_images = models.CharField(
+        _("minor on the images"),
+        max_length=8,
+        choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
+    )
+    person_gender = models.CharField(
+        _("gender of the person concerned"),
+        max_length=16,
+        choices=Gender.choices,
+        default=Gender.NOT_GIVEN,
+    )
+
+    description = EncryptedTextField(_("what happened"), blank=True)
+    author_relation = models.CharField(
+        _("relation to the author"),
+        max_length=16,
+        choices=AuthorRelation.choices,
+        default=AuthorRelation.UNKNOWN,
+    )
+    images_made_by = ChoiceListField(_("who made the images"), base_choices=ImagesMadeBy.choices)
+    still_circulating = models.CharField(
+        _("still circulating"),
+        max_length=8,
+        choices=YesNoUnknown.choices,
+        default=YesNoUnknown.UNKNOWN,
+    )
+    steps_taken = ChoiceListField(_("steps already taken"), base_choices=StepTaken.choices)
+    threat_active = models.CharField(
+        _("active threat"), max_length=8, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
+    )
+    threat_deadline = models.DateTimeField(_("deadline set by the author"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW
+    )
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=32, choices=ClosureReason.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_dossiers",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(
+        excluded_fields=[*DOSSIER_PERSONAL_FIELDS, "reporter_category"],
+        verbose_name=_("historical dossier"),
+    )
+
+    objects = DossierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["received_at"], name="dossier_received_idx"),
+            models.Index(fields=["status", "priority"], name="dossier_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(form_ncii=True) | Q(form_voyeurism=True) | Q(form_sextortion=True),
+                name="dossier_has_a_form_of_abuse",
+                violation_error_message=_("Choose at least one form of abuse."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(person_minor_on_images=YesNoUnknown.YES, priority=Priority.NORMAL),
+                name="dossier_minor_is_urgent",
+                violation_error_message=_("A dossier involving a minor is always urgent."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=Status.CLOSED) & ~Q(closure_reason=""))
+                | (~Q(status=Status.CLOSED) & Q(closure_reason="")),
+                name="dossier_closed_has_reason",
+                violation_error_message=_("A closed dossier needs a closure reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or str(_("new dossier"))
+
+    @property
+    def forms(self) -> list[str]:
+        """The forms of abuse involved, as codes, in the Institute's order."""
+        return [form.value for form in FormOfAbuse if getattr(self, form.column)]
+
+    @forms.setter
+    def forms(self, codes) -> None:
+        codes = {FormOfAbuse(code) for code in codes}
+        for form in FormOfAbuse:
+            setattr(self, form.column, form in codes)
+
+    def get_forms_display(self) -> list[str]:
+        return [str(FormOfAbuse(code).label) for code in self.forms]
+
+    @property
+    def involves_minor(self) -> bool:
+        return self.person_minor_on_images == YesNoUnknown.YES
+
+    def apply_priority_rules(self) -> None:
+        """A minor on the images makes a dossier urgent, whatever else is set."""
+        if self.involves_minor:
+            self.priority = Priority.URGENT
+
+    @property
+    def received_year(self) -> int:
+        """The calendar year of receipt in Brussels, which numbers the reference."""
+        return timezone.localtime(self.received_at, timezone.get_default_timezone()).year
+
+
+class ContentLocation(models.Model):
+    """Where the content is (or was): one platform and address, target of takedowns."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="locations")
+    platform_kind = models.CharField(
+        _("kind of platform"), max_length=16, choices=PlatformKind.choices
+    )
+    platform_name = models.CharField(_("platform"), max_length=100, blank=True)
+    url = EncryptedCharField(_("address (URL)"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["url"])
+
+    class Meta:
+        verbose_name = _("content location")
+        verbose_name_plural = _("content locations")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.platform_name or self.get_platform_kind_display()
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Dossier created")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    NOTE = "note", _("Internal note")
+    MESSAGE_TO_REPORTER = "message_to_reporter", _("Message to the reporter")
+    MESSAGE_FROM_REPORTER = "message_from_reporter", _("Message from the reporter")
+    ANONYMISED = "anonymised", _("Personal data erased")
+
+
+class DossierEvent(models.Model):
+    """One line of a dossier's timeline, as a person reads it. Append-only."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("what"), max_length=32, choices=EventKind.choices)
+    old_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    new_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class ReferenceCounter(models.Model):
+    """Last reference number handed out per calendar year of receipt."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -1,0 +1,254 @@
+"""Demo staff accounts and a realistic, fictional caseload for `make run`.
+
+Idempotent: users are matched on username and dossiers on their ``external_id``
+(``demo-NNN``), so running it again adds nothing. Refused in production.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from cases.models import (
+    AgeBand,
+    AuthorRelation,
+    Channel,
+    ClosureReason,
+    ContentLocation,
+    Dossier,
+    Gender,
+    ImagesMadeBy,
+    Language,
+    OrganisationKind,
+    PlatformKind,
+    ReporterType,
+    Status,
+    StepTaken,
+    YesNoUnknown,
+)
+from cases.services import dossier_assign, dossier_create, dossier_transition
+
+from .roles import Role
+
+DEMO_PASSWORD = "institute-demo"  # noqa: S105 (printed at start; demo only)
+DEMO_DOSSIERS = 50
+RECENT_DOSSIERS = 14
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    first_name: str
+    superuser: bool = False
+
+
+DEMO_USERS = [
+    DemoUser("coordinator", Role.COORDINATOR, "Coordinator"),
+    DemoUser("caseworker", Role.CASE_WORKER, "Case worker"),
+    DemoUser("caseworker2", Role.CASE_WORKER, "Second case worker"),
+    DemoUser("management", Role.MANAGEMENT, "Management"),
+    DemoUser("admin", Role.ADMINISTRATOR, "Administrator", superuser=True),
+]
+
+# Fictional accounts of what people write, one set per language.
+DESCRIPTIONS = {
+    "nl": [
+        "Mijn ex dreigt foto's van mij door te sturen naar mijn vrienden als ik niet terugkom.",
+        "Iemand heeft een filmpje van mij in de kleedkamer gemaakt en het staat online.",
+        "Ik krijg berichten dat ze mijn beelden naar mijn familie sturen als ik niet betaal.",
+    ],
+    "fr": [
+        "Mon ancien compagnon a publié des photos intimes de moi sur un réseau social.",
+        "Un inconnu me demande de l'argent sinon il diffuse une vidéo de moi.",
+        "Des photos de ma fille circulent dans son école.",
+    ],
+    "de": [
+        "Mein Ex-Partner hat private Bilder von mir in einer Chatgruppe geteilt.",
+        "Jemand erpresst mich mit einem Video aus einem Videoanruf.",
+    ],
+    "en": [
+        "Someone I met online is threatening to send my pictures to my colleagues.",
+        "A friend told me my photos are on a porn site; I never agreed to that.",
+    ],
+}
+PLATFORMS = [
+    (PlatformKind.SOCIAL_MEDIA, "Instagram"),
+    (PlatformKind.SOCIAL_MEDIA, "Facebook"),
+    (PlatformKind.SOCIAL_MEDIA, "TikTok"),
+    (PlatformKind.MESSAGING, "WhatsApp"),
+    (PlatformKind.MESSAGING, "Snapchat"),
+    (PlatformKind.MESSAGING, "Telegram"),
+    (PlatformKind.PORN_SITE, "adult video site"),
+    (PlatformKind.DATING, "dating app"),
+    (PlatformKind.FORUM, "image board"),
+]
+FIRST_NAMES = ["Lotte", "Emma", "Inès", "Yasmine", "Lukas", "Noah", "Sam", "Chloé", "Milan", "Anna"]
+
+
+def ensure_demo_users() -> dict[str, object]:
+    User = get_user_model()
+    users = {}
+    for spec in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name,
+                "email": f"{spec.username}@demo.invalid",
+                "is_staff": spec.superuser,
+                "is_superuser": spec.superuser,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=spec.role.value))
+        users[spec.username] = user
+    return users
+
+
+def _received_at(rng: random.Random, index: int) -> datetime:
+    """Most dossiers spread from 1 July 2020 on; the last RECENT ones in the last 90 days,
+    so the staff side shows a live caseload next to the archive."""
+    now = datetime.now(BRUSSELS)
+    recent_from = now - timedelta(days=90)
+    archive = DEMO_DOSSIERS - RECENT_DOSSIERS
+    if index < archive:
+        start, end, position = datetime(2020, 7, 1, tzinfo=BRUSSELS), recent_from, index
+        count = archive
+    else:
+        start, end, position = recent_from, now - timedelta(hours=2), index - archive
+        count = RECENT_DOSSIERS
+    moment = start + (end - start) * ((position + rng.random()) / count)
+    moment = moment.replace(hour=rng.randint(7, 22), minute=rng.randint(0, 59), second=0)
+    return min(moment, now - timedelta(hours=1))
+
+
+def _forms(rng: random.Random) -> list[str]:
+    roll = rng.random()
+    if roll < 0.55:
+        return ["ncii"]
+    if roll < 0.70:
+        return ["voyeurism"]
+    if roll < 0.85:
+        return ["sextortion"]
+    if roll < 0.93:
+        return ["ncii", "sextortion"]
+    return ["ncii", "voyeurism"]
+
+
+def _build_dossier(rng: random.Random, index: int) -> tuple[Dossier, list[ContentLocation]]:
+    language = rng.choices(Language.values, weights=[45, 40, 5, 10])[0]
+    reporter_type = rng.choices(ReporterType.values[:3], weights=[70, 18, 12])[0]
+    is_org = reporter_type == ReporterType.ORGANISATION
+    age_band = rng.choice(AgeBand.values)
+    minor = (
+        YesNoUnknown.YES
+        if AgeBand(age_band).is_minor
+        else rng.choices(YesNoUnknown.values, weights=[5, 80, 15])[0]
+    )
+    name = rng.choice(FIRST_NAMES)
+    dossier = Dossier(
+        external_id=f"demo-{index + 1:03d}",
+        received_at=_received_at(rng, index),
+        channel=rng.choices(Channel.values, weights=[60, 20, 12, 2, 4, 2])[0],
+        language=language,
+        reporter_type=reporter_type,
+        reporter_gender=(
+            Gender.NOT_GIVEN if is_org else rng.choices(Gender.values, weights=[60, 25, 5, 10])[0]
+        ),
+        organisation_kind=rng.choice(OrganisationKind.values) if is_org else "",
+        organisation_name="Demo organisation" if is_org else "",
+        reporter_name="" if rng.random() < 0.3 else name,
+        reporter_email=f"{name.lower()}.{index}@example.invalid" if rng.random() < 0.6 else "",
+        reporter_phone="+32 470 00 00 00" if rng.random() < 0.3 else "",
+        safe_contact_instructions=rng.choice(
+            ["", "Only after 18:00.", "Do not leave a voicemail.", "Email only."]
+        ),
+        contact_language=language,
+        voicemail_allowed=rng.choice([True, False, None]),
+        may_name_institute=rng.choice([True, False, None]),
+        wants_acknowledgement=rng.random() < 0.5,
+        person_age_band=age_band,
+        person_minor_on_images=minor,
+        person_gender=rng.choices(Gender.values, weights=[70, 20, 4, 6])[0],
+        description=rng.choice(DESCRIPTIONS[language]),
+        author_relation=rng.choices(AuthorRelation.values, weights=[50, 5, 15, 10, 3, 4, 8, 5])[0],
+        images_made_by=rng.sample(ImagesMadeBy.values[:4], k=rng.randint(1, 2)),
+        still_circulating=rng.choices(YesNoUnknown.values, weights=[20, 10, 70])[0],
+        steps_taken=rng.sample(StepTaken.values[:4], k=rng.randint(0, 2)) or [StepTaken.NONE],
+    )
+    dossier.forms = _forms(rng)
+    if "sextortion" in dossier.forms:
+        dossier.threat_active = YesNoUnknown.YES
+    locations = [
+        ContentLocation(
+            platform_kind=kind,
+            platform_name=platform,
+            url=f"https://{platform.lower().replace(' ', '-')}.example/{rng.randrange(10**8)}",
+        )
+        for kind, platform in rng.sample(PLATFORMS, k=rng.randint(0, 2))
+    ]
+    return dossier, locations
+
+
+def _progress(rng: random.Random, dossier: Dossier, users: dict) -> None:
+    """Move a dossier along the workflow as far as its age makes plausible."""
+    age_days = (datetime.now(BRUSSELS) - dossier.received_at).days
+    if age_days < 10 and rng.random() < 0.8:
+        return  # still new and unassigned
+    worker = users[rng.choice(["caseworker", "caseworker2"])]
+    step = dossier.received_at + timedelta(hours=rng.randint(2, 40))
+    dossier_assign(dossier_id=dossier.pk, to=worker, by=users["coordinator"], at=step)
+    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker, at=step)
+    if age_days < 90 and rng.random() < 0.7:
+        if rng.random() < 0.4:
+            dossier_transition(
+                dossier_id=dossier.pk,
+                to=Status.WAITING,
+                by=worker,
+                at=step + timedelta(hours=rng.randint(4, 48)),
+                note="Waiting for the platform's answer.",
+            )
+        return
+    dossier_transition(
+        dossier_id=dossier.pk,
+        to=Status.CLOSED,
+        by=worker,
+        at=min(step + timedelta(days=rng.randint(3, 40)), datetime.now(BRUSSELS)),
+        closure_reason=rng.choices(ClosureReason.values, weights=[35, 25, 15, 10, 10, 5])[0],
+    )
+
+
+def load_demo_data() -> tuple[dict, int]:
+    """Create what is missing; return the demo users and how many dossiers were added."""
+    if not settings.DEMO_DATA_ALLOWED:
+        raise ImproperlyConfigured("Demo data is never loaded in production.")
+    with transaction.atomic():
+        users = ensure_demo_users()
+    existing = set(
+        Dossier.objects.filter(external_id__startswith="demo-").values_list(
+            "external_id", flat=True
+        )
+    )
+    added = 0
+    for index in range(DEMO_DOSSIERS):
+        if f"demo-{index + 1:03d}" in existing:
+            continue
+        # One fixed seed per dossier: the same caseload on every machine and every run.
+        rng = random.Random(f"demo-{index}")
+        dossier, locations = _build_dossier(rng, index)
+        with transaction.atomic():
+            dossier = dossier_create(dossier=dossier, locations=locations, at=dossier.received_at)
+            _progress(rng, dossier, users)
+        added += 1
+    return users, added

@@ -1,0 +1,88 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+A test marked ``postgres``, ``redis``, ``worker`` or ``browser`` runs against the real
+thing. On a laptop without it, the test is skipped with the reason; in CI (``CI=true``)
+a missing service fails the test instead, so CI can never go green by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def missing_service(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must not be skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _database_label() -> str:
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return "postgresql" if "postgresql" in engine else "sqlite"
+
+
+def pytest_report_header(config) -> list[str]:
+    return [
+        f"database: {_database_label()}",
+        f"redis: {'REDIS_URL set' if os.environ.get('REDIS_URL') else 'not configured'}",
+        f"CI: {IN_CI}",
+    ]
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    terminalreporter.write_line(f"The suite ran on {_database_label()}.")
+
+
+def redis_available() -> bool:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _services(request) -> None:
+    markers = {m.name for m in request.node.iter_markers()}
+    if markers & {"postgres", "worker"} and connection.vendor != "postgresql":
+        missing_service("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if markers & {"redis", "worker"} and not redis_available():
+        missing_service("needs a reachable Redis: set REDIS_URL=redis://...")
+    if "browser" in markers and not shutil.which(CHROMIUM):
+        missing_service(f"needs Chromium at {CHROMIUM}")
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings, tmp_path) -> None:
+    # Argon2 is the real hasher (tested on its own); tests log in many times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_eager():
+    """Tasks run in-process unless a test starts a real worker (tests/integration)."""
+    from institute.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+
+
+@pytest.fixture
+def users(db):
+    from institute.demo import ensure_demo_users
+
+    return ensure_demo_users()

@@ -1,0 +1,70 @@
+import pytest
+from django.urls import reverse
+
+from institute.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_links_to_the_public_side_in_every_language_and_to_the_staff_login(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    for language in ["nl", "fr", "de", "en"]:
+        assert f'href="/{language}/"'.encode() in response.content
+    assert reverse("login").encode() in response.content
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_public_landing_answers_in_each_language(client, language):
+    response = client.get(f"/{language}/")
+    assert response.status_code == 200
+    assert f'lang="{language}"'.encode() in response.content
+
+
+def test_admin_login_page_is_served(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+
+
+def test_only_technical_administrators_enter_the_admin(client, users):
+    client.force_login(users["coordinator"])
+    assert client.get("/admin/").status_code == 302  # back to the admin login
+    client.force_login(users["admin"])
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_dossier_page_shows_no_personal_fields(client, users):
+    from tests.factories import DossierFactory
+
+    dossier = DossierFactory(reporter_email="hidden@example.invalid", description="hidden story")
+    client.force_login(users["admin"])
+    response = client.get(reverse("admin:cases_dossier_change", args=[dossier.pk]))
+    assert response.status_code == 200
+    assert dossier.reference.encode() in response.content
+    assert b"hidden@example.invalid" not in response.content
+    assert b"hidden story" not in response.content
+
+
+def test_staff_log_in_with_their_password(client, users):
+    response = client.post(reverse("login"), {"username": "caseworker", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("staff-home")).status_code == 200
+
+
+def test_staff_home_needs_a_login(client):
+    response = client.get(reverse("staff-home"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_health_check(client):
+    response = client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+
+
+def test_argon2_is_the_password_hasher_outside_tests():
+    from django.conf import settings as real_settings  # noqa: F401
+
+    import institute.settings as module
+
+    assert module.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

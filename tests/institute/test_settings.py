@@ -1,0 +1,116 @@
+"""Settings are read in a fresh interpreter so each case sees only its own environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'db': s.DATABASES['default']['ENGINE'], "
+    "'eager': s.CELERY_TASK_ALWAYS_EAGER, 'mail': s.EMAIL_BACKEND, 'tz': s.TIME_ZONE, "
+    "'lang': s.LANGUAGE_CODE, 'langs': [c for c, _ in s.LANGUAGES], "
+    "'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE'], "
+    "'hasher': s.PASSWORD_HASHERS[0], 'demo': s.DEMO_DATA_ALLOWED}))"
+)
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "institute.settings"}
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _production(**overrides: str) -> dict[str, str]:
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "s" * 60,
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "RECEIPT_HASH_KEY": "r" * 40,
+        "DATABASE_URL": "postgres://u:p@db:5432/institute",
+        "REDIS_URL": "redis://redis:6379/0",
+        "ALLOWED_HOSTS": "cases.example.org",
+    }
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def test_no_environment_means_sqlite_eager_tasks_and_console_mail():
+    import json
+
+    result = _run({})
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["db"] == "django.db.backends.sqlite3"
+    assert values["eager"] is True
+    assert values["mail"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["tz"] == "Europe/Brussels"
+    assert (values["lang"], values["langs"]) == ("nl", ["nl", "fr", "de", "en"])
+    assert values["hasher"].endswith("Argon2PasswordHasher")
+    assert values["demo"] is True
+
+
+def test_production_with_real_secrets_uses_postgresql_and_redis():
+    import json
+
+    result = _run(_production())
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["db"] == "django.db.backends.postgresql"
+    assert values["eager"] is False
+    assert values["conn_max_age"] > 0
+    assert values["demo"] is False
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS"),
+        ({"RECEIPT_HASH_KEY": None}, "RECEIPT_HASH_KEY"),
+        ({"DEBUG": "true"}, "DEBUG"),
+    ],
+)
+def test_production_refuses_to_start_without_real_secrets(missing, message):
+    result = _run(_production(**missing))
+    assert result.returncode != 0
+    assert "Refusing to start in production" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_refuses_the_embedded_development_key():
+    from django.conf import settings
+
+    result = _run(_production(FIELD_ENCRYPTION_KEYS=settings.FIELD_ENCRYPTION_KEYS[0]))
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_a_malformed_encryption_key_is_a_clear_error():
+    result = _run({"FIELD_ENCRYPTION_KEYS": "not-a-key"})
+    assert result.returncode == 0  # settings load; the key is checked on first use
+    check = subprocess.run(
+        [sys.executable, "manage.py", "reencrypt"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "FIELD_ENCRYPTION_KEYS": "not-a-key",
+            "DATABASE_URL": "sqlite:///:memory:",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode != 0
+    assert "32-byte url-safe base64 key" in check.stderr

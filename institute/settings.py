@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,14 @@ SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET_KEY)
 FIELD_ENCRYPTION_KEYS = env_list(
     "FIELD_ENCRYPTION_KEYS", "" if PRODUCTION else _DEV_FIELD_ENCRYPTION_KEY
 )
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            "Every FIELD_ENCRYPTION_KEYS entry must be a 32-byte url-safe base64 key "
+            "(python manage.py generate_encryption_key makes one)."
+        ) from _exc
 # Keyed hash for receipt codes (the code itself is never stored).
 RECEIPT_HASH_KEY = env_str("RECEIPT_HASH_KEY", "" if PRODUCTION else _DEV_RECEIPT_HASH_KEY)
 

@@ -26,7 +26,7 @@ RUN pip install . && rm -rf build *.egg-info
 # Static files are collected at build time under the production settings (so whitenoise
 # gets its manifest) with throwaway secrets: the real ones only ever exist in the
 # running container's environment.
-RUN DJANGO_ENV=production ALLOWED_HOSTS=build \
+RUN DJANGO_ENV=production ALLOWED_HOSTS=build EMAIL_HOST=build \
     SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     RECEIPT_HASH_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     FIELD_ENCRYPTION_KEYS="$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \

@@ -1,4 +1,5 @@
-# Throwaway PostgreSQL cluster and Redis on loopback, for CI and for local runs.
+# Throwaway PostgreSQL cluster and Redis on loopback, for CI and for local runs as root
+# (the cluster runs as the postgres user).
 # Source it, call `services_start DIR`, and `services_stop` when done (a trap does it).
 # Exports DATABASE_URL and REDIS_URL for what runs next.
 

@@ -38,7 +38,8 @@ def reencrypt_all(*, batch_size: int = 500) -> list[RotationResult]:
     """Re-encrypt every value not yet under the newest key; idempotent.
 
     Runs one short transaction per batch, so it can run while the app serves
-    requests: a row changed meanwhile is simply checked again by the next run.
+    requests: each update applies only if the value is still the one read, so a value
+    edited meanwhile (already under the newest key) is never overwritten.
     Updates go through ``QuerySet.update`` so no history rows are written.
     """
     results = []
@@ -67,13 +68,19 @@ def reencrypt_all(*, batch_size: int = 500) -> list[RotationResult]:
                         if is_on_newest_key(token.encode("ascii")):
                             continue
                         new_token = rotate(token.encode("ascii")).decode("ascii")
-                        model._base_manager.filter(pk=pk).update(
-                            **{
-                                field.attname: models.Value(
-                                    new_token, output_field=models.TextField()
-                                )
-                            }
+                        # Only if the value is still the one read: an edit made in the
+                        # meantime is already under the newest key and must not be undone.
+                        changed = (
+                            model._base_manager.annotate(raw_token=_raw(field))
+                            .filter(pk=pk, raw_token=token)
+                            .update(
+                                **{
+                                    field.attname: models.Value(
+                                        new_token, output_field=models.TextField()
+                                    )
+                                }
+                            )
                         )
-                        result.rotated += 1
+                        result.rotated += changed
             results.append(result)
     return results

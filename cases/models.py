@@ -8,6 +8,8 @@ really removes its personal data while every count stays as it was.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -16,6 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .fields import ChoiceListField, EncryptedCharField, EncryptedTextField
+
+# The Institute counts a report in the year it arrived in Belgium, whatever the
+# server's TIME_ZONE says.
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 class Channel(models.TextChoices):
@@ -366,7 +372,7 @@ class Dossier(models.Model):
     @property
     def received_year(self) -> int:
         """The calendar year of receipt in Brussels, which numbers the reference."""
-        return timezone.localtime(self.received_at, timezone.get_default_timezone()).year
+        return timezone.localtime(self.received_at, BRUSSELS).year
 
 
 class ContentLocation(models.Model):
@@ -376,11 +382,13 @@ class ContentLocation(models.Model):
     platform_kind = models.CharField(
         _("kind of platform"), max_length=16, choices=PlatformKind.choices
     )
-    platform_name = models.CharField(_("platform"), max_length=100, blank=True)
+    # Free text, so it may name an account ("insta @name"): encrypted like the URL. The
+    # coded platform_kind is what statistics read.
+    platform_name = EncryptedCharField(_("platform"), max_length=100, blank=True)
     url = EncryptedCharField(_("address (URL)"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["url"])
+    history = HistoricalRecords(excluded_fields=["platform_name", "url"])
 
     class Meta:
         verbose_name = _("content location")
@@ -441,3 +449,43 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class NotificationKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement to the reporter")
+    NEW_REPORT = "new_report", _("New report alert")
+    URGENT_REPORT = "urgent_report", _("Urgent report alert (minor involved)")
+    REPORTER_MESSAGE = "reporter_message", _("New message for the reporter")
+
+
+class OutboxMessage(models.Model):
+    """A notification that must not be lost: written in the same transaction as the
+    change that causes it, delivered by a task after commit, retried by a sweep.
+
+    The recipient is encrypted (it may be the reporter's address); the mail body is
+    rendered at delivery from the kind alone and never carries details of a case.
+    """
+
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="notifications", null=True
+    )
+    recipient = EncryptedCharField(max_length=254)
+    language = models.CharField(max_length=2, choices=Language.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The exception's class only: its message could quote an address.
+    last_error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_pending_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

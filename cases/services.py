@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from institute.roles import Role, has_role
+
 from .models import (
     ClosureReason,
     ContentLocation,
@@ -115,6 +117,8 @@ def dossier_transition(
     second sees the first one's result and is checked against it.
     """
     at = at or timezone.now()
+    if to not in Status.values:
+        raise DossierError(_("Unknown status."))
     dossier = _locked(dossier_id)
     old, new = Status(dossier.status), Status(to)
     if new not in TRANSITIONS[old]:
@@ -149,6 +153,8 @@ def dossier_transition(
 @transaction.atomic
 def dossier_assign(*, dossier_id: int, to, by=None, at: datetime | None = None) -> Dossier:
     """Give a dossier to a staff member (or take it back with ``to=None``)."""
+    if to is not None and not (to.is_active and has_role(to, Role.CASE_WORKER, Role.COORDINATOR)):
+        raise DossierError(_("Dossiers can be assigned only to case workers and coordinators."))
     dossier = _locked(dossier_id)
     if dossier.status == Status.CLOSED:
         raise DossierError(_("A closed dossier cannot be assigned; reopen it first."))

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from .keyrotation import reencrypt_all
+from .outbox import outbox_deliver, outbox_pending_ids
 
 logger = logging.getLogger(__name__)
 
@@ -15,3 +16,17 @@ def reencrypt_personal_data() -> int:
     rotated = sum(result.rotated for result in reencrypt_all())
     logger.info("re-encryption finished: %d values moved to the newest key", rotated)
     return rotated
+
+
+@shared_task(ignore_result=True)
+def deliver_outbox_message(message_id: int) -> None:
+    outbox_deliver(message_id=message_id)
+
+
+@shared_task(ignore_result=True)
+def deliver_pending_outbox() -> int:
+    """Periodic sweep (Celery beat): deliver whatever is still pending."""
+    sent = sum(outbox_deliver(message_id=pk) for pk in outbox_pending_ids())
+    if sent:
+        logger.info("outbox sweep sent %d messages", sent)
+    return sent

@@ -111,7 +111,7 @@ def ensure_demo_users() -> dict[str, object]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        user.groups.add(Group.objects.get(name=spec.role.value))
+        user.groups.add(Group.objects.get_or_create(name=spec.role.value)[0])
         users[spec.username] = user
     return users
 

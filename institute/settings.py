@@ -89,6 +89,9 @@ if PRODUCTION:
         problems.append("RECEIPT_HASH_KEY must be set to a random value of at least 32 characters")
     if DEBUG:
         problems.append("DEBUG must be off")
+    if not env_str("EMAIL_HOST") and not env_str("EMAIL_BACKEND"):
+        # The console backend would print reporters' addresses into the container logs.
+        problems.append("EMAIL_HOST must name the SMTP server")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 
@@ -112,6 +115,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "institute.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files: whitenoise in production; runserver serves them in development.
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if PRODUCTION else []),
@@ -162,11 +166,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis: Celery broker and the shared cache. Without it, tasks run in-process and the
 # cache is per process (fine for one machine, never for several web containers).
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+# The cache must not share the broker's Redis database: clearing a cache flushes its
+# whole database, queued tasks included.
+CACHE_URL = env_str("CACHE_URL")
+if REDIS_URL or CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL or REDIS_URL.rsplit("/", 1)[0] + "/1",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
@@ -182,7 +189,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that is down must not hang a request that queues a task after commit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = "Europe/Brussels"
+# Our logging configuration (which withholds exception messages) applies to workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    # Delivers notifications whose task was lost (broker down) or failed (mail down).
+    "deliver-pending-outbox": {"task": "cases.tasks.deliver_pending_outbox", "schedule": 60.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -244,12 +263,14 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
     EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
+# Public address of the site, for links in mail (mail never carries case details).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@igvm-iefh.belgium.be")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security headers. In production the app sits behind a TLS-terminating proxy that sets
-# X-Forwarded-Proto; the health check is exempt from the HTTPS redirect so the
-# container's own probe over plain HTTP works.
+# X-Forwarded-Proto. The container's health probe (plain HTTP, host 127.0.0.1) is
+# answered by HealthCheckMiddleware before host validation and the HTTPS redirect.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -260,28 +281,35 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-# Logs carry no personal data: application code logs ids and codes only, and request
-# bodies are never logged. Errors go to stderr for the container runtime to collect.
+# Logs carry no personal data: application code logs ids and codes only, request
+# bodies are never logged, and exception messages are withheld (institute/logging.py).
+# Everything goes to stderr for the container runtime to collect.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "institute.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
+    "filters": {"redact_task_errors": {"()": "institute.logging.RedactTaskErrorFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_task_errors"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Django's request logger would print the URL and the exception of a failed
-        # request; our URLs carry no personal data, but exception values might.
+        # Our URLs carry no personal data; exception messages are withheld above.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -7,7 +7,6 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),

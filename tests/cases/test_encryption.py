@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from cases.encryption import DecryptionError
-from cases.models import ContentLocation, Dossier, DossierEvent
+from cases.models import DOSSIER_PERSONAL_FIELDS, ContentLocation, Dossier, DossierEvent
 from tests.factories import DossierFactory, location
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +28,21 @@ def _all_raw_text() -> str:
     return "\n".join(repr(row) for table in tables for row in _raw_rows(table))
 
 
+PERSONAL_VALUES = {
+    "reporter_name": "Lotte Secret",
+    "reporter_email": SECRET_EMAIL,
+    "reporter_phone": "+32 470 98 76 54",
+    "organisation_name": "Atheneum plaintext-marker-school",
+    "safe_contact_instructions": "Only after 18:00, plaintext-marker-safe",
+    "description": SECRET_STORY,
+}
+
+
 def _make_secret_dossier() -> Dossier:
+    assert set(PERSONAL_VALUES) == set(DOSSIER_PERSONAL_FIELDS)
     dossier = DossierFactory(
-        reporter_email=SECRET_EMAIL,
-        reporter_name="Lotte Secret",
-        description=SECRET_STORY,
-        locations=[location(url=SECRET_URL)],
+        **PERSONAL_VALUES,
+        locations=[location(url=SECRET_URL, platform_name="insta @plaintext.marker")],
     )
     # A second save writes a second history row, as an edit would.
     dossier.reporter_phone = "+32 470 12 34 56"
@@ -47,19 +56,23 @@ def test_plaintext_is_in_no_raw_column_and_no_history_table():
     assert ContentLocation.history.count() == 1
 
     raw = _all_raw_text()
-    for secret in [SECRET_EMAIL, "Lotte Secret", SECRET_STORY, SECRET_URL, "470 12 34 56"]:
+    secrets = [*PERSONAL_VALUES.values(), SECRET_URL, "@plaintext.marker", "470 12 34 56"]
+    for secret in secrets:
         assert secret not in raw
+    assert "plaintext-marker" not in raw
     # The secret round-trips through the ORM all the same.
     fresh = Dossier.objects.get(pk=dossier.pk)
-    assert (fresh.reporter_email, fresh.description) == (SECRET_EMAIL, SECRET_STORY)
+    for field in DOSSIER_PERSONAL_FIELDS:
+        expected = "+32 470 12 34 56" if field == "reporter_phone" else PERSONAL_VALUES[field]
+        assert getattr(fresh, field) == expected
     assert fresh.locations.get().url == SECRET_URL
 
 
 def test_history_tables_have_no_personal_columns():
     history_columns = {f.name for f in Dossier.history.model._meta.fields}
-    for field in ["reporter_name", "reporter_email", "reporter_phone", "description"]:
-        assert field not in history_columns
-    assert "url" not in {f.name for f in ContentLocation.history.model._meta.fields}
+    assert history_columns.isdisjoint(DOSSIER_PERSONAL_FIELDS)
+    location_columns = {f.name for f in ContentLocation.history.model._meta.fields}
+    assert location_columns.isdisjoint({"url", "platform_name"})
 
 
 def test_equality_lookups_on_encrypted_fields_are_refused():
@@ -119,3 +132,23 @@ def test_a_value_under_an_unknown_key_fails_loudly_without_showing_the_token(set
     with pytest.raises(DecryptionError) as excinfo:
         Dossier.objects.get(pk=dossier.pk)
     assert "gAAAA" not in str(excinfo.value)
+
+
+def test_reencrypt_never_undoes_an_edit_made_while_it_runs(settings, monkeypatch):
+    import cases.keyrotation as keyrotation
+
+    dossier = _make_secret_dossier()
+    settings.FIELD_ENCRYPTION_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.FIELD_ENCRYPTION_KEYS,
+    ]
+    real_rotate = keyrotation.rotate
+
+    def rotate_while_staff_edit(token: bytes) -> bytes:
+        # Between the command's read and its write, someone edits the description.
+        Dossier.objects.filter(pk=dossier.pk).update(description="corrected by staff")
+        return real_rotate(token)
+
+    monkeypatch.setattr(keyrotation, "rotate", rotate_while_staff_edit)
+    call_command("reencrypt", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert Dossier.objects.get(pk=dossier.pk).description == "corrected by staff"

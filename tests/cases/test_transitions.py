@@ -68,6 +68,26 @@ def test_reopening_clears_the_closure():
     assert (dossier.closure_reason, dossier.closed_at) == ("", None)
 
 
+def test_an_unknown_status_is_a_clear_refusal():
+    dossier = DossierFactory()
+    with pytest.raises(DossierError):
+        dossier_transition(dossier_id=dossier.pk, to="archived")
+
+
+def test_dossiers_go_only_to_case_workers_and_coordinators(users):
+    dossier = DossierFactory()
+    for username in ["management", "admin"]:
+        with pytest.raises(DossierError):
+            dossier_assign(dossier_id=dossier.pk, to=users[username])
+    worker = users["caseworker"]
+    worker.is_active = False
+    with pytest.raises(DossierError):
+        dossier_assign(dossier_id=dossier.pk, to=worker)
+    dossier.refresh_from_db()
+    assert dossier.assignee is None
+    assert not dossier.events.filter(kind=EventKind.ASSIGNED).exists()
+
+
 def test_assigning_records_an_event_once(users):
     dossier = DossierFactory()
     dossier_assign(dossier_id=dossier.pk, to=users["caseworker"], by=users["coordinator"])
@@ -81,12 +101,14 @@ def test_two_racing_closures_leave_one_close_event():
     dossier = _dossier_in(Status.IN_PROGRESS)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
+    winners: list[str] = []
 
     def close(reason: str) -> None:
         try:
             barrier.wait()
             dossier_transition(dossier_id=dossier.pk, to=Status.CLOSED, closure_reason=reason)
             outcomes.append("closed")
+            winners.append(reason)
         except DossierError:
             outcomes.append("refused")
         finally:
@@ -105,4 +127,5 @@ def test_two_racing_closures_leave_one_close_event():
     closes = DossierEvent.objects.filter(dossier=dossier, new_status=Status.CLOSED)
     assert closes.count() == 1
     dossier.refresh_from_db()
-    assert dossier.closure_reason == closes.get().dossier.closure_reason
+    assert dossier.status == Status.CLOSED
+    assert [dossier.closure_reason] == winners

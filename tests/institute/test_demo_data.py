@@ -54,3 +54,11 @@ def test_demo_data_is_refused_in_production(settings):
     with pytest.raises(CommandError):
         call_command("load_demo_data")
     assert not Dossier.objects.exists()
+
+
+def test_the_roles_exist_after_migrating():
+    from django.contrib.auth.models import Group
+
+    from institute.roles import Role
+
+    assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)

@@ -27,9 +27,19 @@ def test_admin_login_page_is_served(client):
 
 
 def test_only_technical_administrators_enter_the_admin(client, users):
-    client.force_login(users["coordinator"])
+    from django.contrib.auth.models import Group
+
+    from institute.roles import Role
+
+    coordinator = users["coordinator"]
+    coordinator.is_staff = True  # even with the staff flag, the role decides
+    coordinator.save()
+    client.force_login(coordinator)
     assert client.get("/admin/").status_code == 302  # back to the admin login
-    client.force_login(users["admin"])
+
+    technician = type(coordinator).objects.create_user("technician", is_staff=True)
+    technician.groups.add(Group.objects.get_or_create(name=Role.ADMINISTRATOR)[0])
+    client.force_login(technician)
     assert client.get("/admin/").status_code == 200
 
 
@@ -60,6 +70,15 @@ def test_staff_home_needs_a_login(client):
 def test_health_check(client):
     response = client.get("/healthz")
     assert response.json() == {"status": "ok"}
+
+
+def test_the_containers_probe_passes_under_production_host_and_https_rules(client, settings):
+    settings.ALLOWED_HOSTS = ["cases.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    probe = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert probe.status_code == 200
+    # Everything else still gets host validation.
+    assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == 400
 
 
 def test_argon2_is_the_password_hasher_outside_tests():

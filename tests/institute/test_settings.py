@@ -15,7 +15,8 @@ PROBE = (
     "'eager': s.CELERY_TASK_ALWAYS_EAGER, 'mail': s.EMAIL_BACKEND, 'tz': s.TIME_ZONE, "
     "'lang': s.LANGUAGE_CODE, 'langs': [c for c, _ in s.LANGUAGES], "
     "'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE'], "
-    "'hasher': s.PASSWORD_HASHERS[0], 'demo': s.DEMO_DATA_ALLOWED}))"
+    "'hasher': s.PASSWORD_HASHERS[0], 'demo': s.DEMO_DATA_ALLOWED, "
+    "'cache': s.CACHES['default'].get('LOCATION', ''), 'broker': s.CELERY_BROKER_URL}))"
 )
 
 
@@ -40,6 +41,7 @@ def _production(**overrides: str) -> dict[str, str]:
         "DATABASE_URL": "postgres://u:p@db:5432/institute",
         "REDIS_URL": "redis://redis:6379/0",
         "ALLOWED_HOSTS": "cases.example.org",
+        "EMAIL_HOST": "smtp.example.org",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -70,6 +72,9 @@ def test_production_with_real_secrets_uses_postgresql_and_redis():
     assert values["eager"] is False
     assert values["conn_max_age"] > 0
     assert values["demo"] is False
+    # Clearing the cache must never flush queued tasks: separate Redis databases.
+    assert values["broker"] == "redis://redis:6379/0"
+    assert values["cache"] == "redis://redis:6379/1"
 
 
 @pytest.mark.parametrize(
@@ -80,6 +85,7 @@ def test_production_with_real_secrets_uses_postgresql_and_redis():
         ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS"),
         ({"RECEIPT_HASH_KEY": None}, "RECEIPT_HASH_KEY"),
         ({"DEBUG": "true"}, "DEBUG"),
+        ({"EMAIL_HOST": None}, "EMAIL_HOST"),
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(missing, message):
@@ -90,9 +96,9 @@ def test_production_refuses_to_start_without_real_secrets(missing, message):
 
 
 def test_production_refuses_the_embedded_development_key():
-    from django.conf import settings
+    from institute.settings import _DEV_FIELD_ENCRYPTION_KEY
 
-    result = _run(_production(FIELD_ENCRYPTION_KEYS=settings.FIELD_ENCRYPTION_KEYS[0]))
+    result = _run(_production(FIELD_ENCRYPTION_KEYS=_DEV_FIELD_ENCRYPTION_KEY))
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
 

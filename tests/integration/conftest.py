@@ -29,8 +29,8 @@ def celery_worker(tmp_path) -> Iterator[Callable[..., str]]:
 
     processes: list[subprocess.Popen] = []
 
-    def start(**extra_env: str) -> str:
-        queue = f"test-{uuid.uuid4().hex[:8]}"
+    def start(queue: str | None = None, **extra_env: str) -> str:
+        queue = queue or f"test-{uuid.uuid4().hex[:8]}"
         env = {
             **os.environ,
             "DATABASE_URL": test_database_url(),

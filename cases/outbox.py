@@ -1,0 +1,137 @@
+"""Notifications through the outbox.
+
+``notify_*`` functions only write rows, inside the caller's transaction, and ask for
+delivery once that transaction commits. If the broker (Redis) is down at that moment,
+nothing is lost: the periodic sweep delivers whatever is still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from institute.roles import Role
+
+from .models import Dossier, NotificationKind, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20
+
+
+def _queue_delivery(message_id: int) -> None:
+    from .tasks import deliver_outbox_message
+
+    try:
+        deliver_outbox_message.delay(message_id)
+    except Exception as exc:  # any broker failure: the sweep retries
+        logger.warning(
+            "outbox message %s not queued (%s); the periodic sweep will deliver it",
+            message_id,
+            type(exc).__name__,
+        )
+
+
+def outbox_enqueue(
+    *, kind: str, recipient: str, language: str, dossier: Dossier | None = None
+) -> OutboxMessage:
+    message = OutboxMessage.objects.create(
+        kind=kind, recipient=recipient, language=language, dossier=dossier
+    )
+    transaction.on_commit(lambda: _queue_delivery(message.pk))
+    return message
+
+
+def _coordinators():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.COORDINATOR)
+        .exclude(email="")
+        .distinct()
+    )
+
+
+def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
+    """Alert the coordinators (urgently if a minor is involved) and acknowledge to the
+    reporter if they gave an email address and asked for it."""
+    kind = NotificationKind.URGENT_REPORT if dossier.involves_minor else NotificationKind.NEW_REPORT
+    messages = [
+        outbox_enqueue(
+            kind=kind, recipient=user.email, language=settings.LANGUAGE_CODE, dossier=dossier
+        )
+        for user in _coordinators()
+    ]
+    if dossier.wants_acknowledgement and dossier.reporter_email:
+        messages.append(
+            outbox_enqueue(
+                kind=NotificationKind.ACKNOWLEDGEMENT,
+                recipient=dossier.reporter_email,
+                language=dossier.contact_language or dossier.language,
+                dossier=dossier,
+            )
+        )
+    return messages
+
+
+def _render(message: OutboxMessage) -> tuple[str, str]:
+    context = {
+        "reference": message.dossier.reference if message.dossier_id else "",
+        "site_url": settings.SITE_URL,
+    }
+    with translation.override(message.language):
+        subject = render_to_string(f"cases/mail/{message.kind}_subject.txt", context)
+        body = render_to_string(f"cases/mail/{message.kind}.txt", context)
+    return " ".join(subject.split()), body
+
+
+def outbox_deliver(*, message_id: int) -> bool:
+    """Send one message unless it was sent already; True if this call sent it.
+
+    The row stays locked while the mail goes out, so two workers (a queued task and the
+    sweep) never both send it; the second one skips the locked row.
+    """
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("dossier")
+            .filter(pk=message_id, sent_at__isnull=True)
+            .first()
+        )
+        if message is None:
+            return False
+        subject, body = _render(message)
+        try:
+            send_mail(subject, body, None, [message.recipient])
+        except Exception as exc:  # recorded; the sweep retries
+            message.attempts += 1
+            message.last_error = type(exc).__name__[:100]
+            message.save(update_fields=["attempts", "last_error"])
+            logger.warning("outbox message %s not sent (%s)", message.pk, message.last_error)
+            return False
+        message.sent_at = timezone.now()
+        message.attempts += 1
+        message.last_error = ""
+        message.save(update_fields=["sent_at", "attempts", "last_error"])
+    logger.info("outbox message %s (%s) sent", message.pk, message.kind)
+    return True
+
+
+def outbox_pending_ids(*, older_than: timedelta = timedelta(seconds=30)) -> list[int]:
+    """Messages still unsent a while after they were written (their task was lost or
+    failed), oldest first, skipping ones that keep failing."""
+    return list(
+        OutboxMessage.objects.filter(
+            sent_at__isnull=True,
+            created_at__lte=timezone.now() - older_than,
+            attempts__lt=MAX_ATTEMPTS,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )

@@ -8,6 +8,7 @@ really removes its personal data while every count stays as it was.
 
 from __future__ import annotations
 
+import uuid
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .fields import ChoiceListField, EncryptedCharField, EncryptedTextField
+from .storage import private_storage
 
 # The Institute counts a report in the year it arrived in Belgium, whatever the
 # server's TIME_ZONE says.
@@ -202,6 +204,11 @@ class Dossier(models.Model):
         help_text=_("Identifier in the system a dossier was imported from."),
     )
     imported = models.BooleanField(_("imported"), default=False)
+    # Keyed hashes (HMAC-SHA256 under RECEIPT_HASH_KEY) of the reporter's receipt code
+    # and of the form submission it came from; neither secret is ever stored. NULL
+    # rather than "" so that the many dossiers without them do not collide.
+    receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    submission_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
 
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -310,7 +317,12 @@ class Dossier(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(
-        excluded_fields=[*DOSSIER_PERSONAL_FIELDS, "reporter_category"],
+        excluded_fields=[
+            *DOSSIER_PERSONAL_FIELDS,
+            "reporter_category",
+            "receipt_hash",
+            "submission_hash",
+        ],
         verbose_name=_("historical dossier"),
     )
 
@@ -397,6 +409,31 @@ class ContentLocation(models.Model):
 
     def __str__(self) -> str:
         return self.platform_name or self.get_platform_kind_display()
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # A random name: the original name is personal data and is kept encrypted instead.
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A file sent as evidence (a screenshot of a threat, a letter), stored encrypted."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(storage=private_storage, upload_to=evidence_path, max_length=200)
+    original_name = EncryptedCharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    from_reporter = models.BooleanField(default=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.content_type} ({self.size} bytes)"
 
 
 class EventKind(models.TextChoices):

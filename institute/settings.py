@@ -247,6 +247,13 @@ STORAGES = {
 # Evidence files live here, encrypted, outside any URL the web server publishes.
 # In production it is a volume shared by every web and worker container.
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "private")))
+EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_MB", 10) * 1024 * 1024
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 5)
+# The largest acceptable report: every file at its limit plus the form itself.
+MAX_REPORT_BODY_BYTES = EVIDENCE_MAX_FILE_BYTES * EVIDENCE_MAX_FILES + 1024 * 1024
+# Uploads up to that size stay in memory: Django would otherwise write them, in clear,
+# to a temporary file before our storage encrypts them.
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REPORT_BODY_BYTES
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -6,21 +6,24 @@ important happens in ``save()`` or in signals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from institute.roles import Role, has_role
 
+from .evidence import check_evidence_files
 from .models import (
     ClosureReason,
     ContentLocation,
     Dossier,
     DossierEvent,
     EventKind,
+    Evidence,
     ReferenceCounter,
     Status,
 )
@@ -170,3 +173,32 @@ def dossier_assign(*, dossier_id: int, to, by=None, at: datetime | None = None) 
         note=to.get_username() if to else "",
     )
     return dossier
+
+
+def evidence_attach(
+    *,
+    dossier: Dossier,
+    uploads: Sequence[UploadedFile],
+    saved: list[str],
+    from_reporter: bool = True,
+) -> list[Evidence]:
+    """Check and store evidence files for a saved dossier.
+
+    Appends every stored file's name to ``saved`` (see ``files_removed_on_failure``)
+    so the caller can take the files back if its transaction fails.
+    """
+    signatures = check_evidence_files(list(uploads))
+    attached = []
+    for upload, signature in zip(uploads, signatures, strict=True):
+        evidence = Evidence(
+            dossier=dossier,
+            original_name=upload.name[:255],
+            content_type=signature.content_type,
+            size=upload.size,
+            from_reporter=from_reporter,
+        )
+        evidence.file.save(signature.extension, upload, save=False)
+        saved.append(evidence.file.name)
+        evidence.save()
+        attached.append(evidence)
+    return attached

@@ -7,6 +7,9 @@ has no URL: a file reaches a person only through a view that checks access and l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
@@ -53,3 +56,20 @@ class EncryptedFileSystemStorage(FileSystemStorage):
 
 
 private_storage = EncryptedFileSystemStorage()
+
+
+@contextmanager
+def files_removed_on_failure() -> Iterator[list[str]]:
+    """Collect the names of files saved inside a block; delete them if it fails.
+
+    A database rollback cannot take back a file already written, so whoever saves
+    files inside a transaction wraps it in this: nothing is left on disk for a report
+    that was not saved.
+    """
+    saved: list[str] = []
+    try:
+        yield saved
+    except BaseException:
+        for name in saved:
+            private_storage.delete(name)
+        raise

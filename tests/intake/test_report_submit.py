@@ -1,0 +1,129 @@
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
+
+from cases.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    Evidence,
+    OutboxMessage,
+    ReferenceCounter,
+    ReporterType,
+)
+from intake import receipts
+from intake.services import report_submit
+from tests.factories import location
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _dossier() -> Dossier:
+    dossier = Dossier(
+        reporter_type=ReporterType.PERSON_CONCERNED,
+        reporter_email="lotte@example.invalid",
+        wants_acknowledgement=True,
+        description="He sends my photos around in a group chat.",
+    )
+    dossier.forms = ["ncii"]
+    return dossier
+
+
+def _submit(token: str, uploads=(), **kwargs):
+    return report_submit(
+        dossier=_dossier(),
+        locations=kwargs.pop("locations", [location()]),
+        uploads=list(uploads),
+        submission_token=token,
+        language=kwargs.pop("language", "fr"),
+    )
+
+
+def _files_on_disk(settings) -> list:
+    root = settings.PRIVATE_STORAGE_ROOT
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_a_report_is_saved_whole(users, settings):
+    token = receipts.new_submission_token()
+    result = _submit(token, uploads=[SimpleUploadedFile("proof.png", PNG)])
+    dossier = Dossier.objects.get()
+    assert result.dossier == dossier and not result.repeated
+    assert (dossier.channel, dossier.language) == (Channel.WEB, "fr")
+    assert dossier.receipt_hash == receipts.receipt_hash(result.receipt_code)
+    assert receipts.is_well_formed(result.receipt_code)
+    assert dossier.locations.count() == 1
+    assert dossier.evidence.get().original_name == "proof.png"
+    assert DossierEvent.objects.filter(dossier=dossier, kind="created").count() == 1
+    assert OutboxMessage.objects.filter(dossier=dossier).count() == 2  # alert + acknowledgement
+    assert len(_files_on_disk(settings)) == 1
+
+
+def test_posting_the_same_form_twice_saves_one_report_with_one_receipt(users):
+    token = receipts.new_submission_token()
+    first = _submit(token)
+    second = _submit(token)
+    assert second.repeated and second.dossier == first.dossier
+    assert second.receipt_code == first.receipt_code
+    assert Dossier.objects.count() == 1
+    assert OutboxMessage.objects.count() == 2
+
+
+def test_a_bad_file_leaves_nothing_behind(users, settings):
+    token = receipts.new_submission_token()
+    exe = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + b"\x00" * 64)
+    with pytest.raises(ValidationError):
+        _submit(token, uploads=[SimpleUploadedFile("ok.png", PNG), exe])
+    assert not Dossier.objects.exists()
+    assert not Evidence.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    assert _files_on_disk(settings) == []
+    # The reference number was given back with the rollback.
+    assert _submit(receipts.new_submission_token()).dossier.reference.endswith("-0001")
+
+
+def test_a_failure_after_the_files_were_written_removes_them(users, settings, monkeypatch):
+    import intake.services
+
+    def broken_notification(**kwargs):
+        raise RuntimeError("notification table unavailable")
+
+    monkeypatch.setattr(intake.services, "notify_new_report", broken_notification)
+    with pytest.raises(RuntimeError):
+        _submit(receipts.new_submission_token(), uploads=[SimpleUploadedFile("a.png", PNG)])
+    assert not Dossier.objects.exists()
+    assert _files_on_disk(settings) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_racing_posts_of_the_same_form_save_one_report(users):
+    token = receipts.new_submission_token()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def post() -> None:
+        try:
+            barrier.wait()
+            results.append(_submit(token))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert Dossier.objects.count() == 1
+    assert {r.receipt_code for r in results} == {receipts.receipt_code_for(token)}
+    assert {r.dossier.pk for r in results} == {Dossier.objects.get().pk}
+    assert OutboxMessage.objects.count() == 2
+    assert ReferenceCounter.objects.get().last >= 1

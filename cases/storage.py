@@ -7,6 +7,7 @@ has no URL: a file reaches a person only through a view that checks access and l
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,8 +30,6 @@ class EncryptedFileSystemStorage(FileSystemStorage):
 
     @property
     def location(self):
-        import os
-
         return os.path.abspath(self.base_location)
 
     @property

@@ -108,3 +108,13 @@ def test_a_malformed_encryption_key_stops_the_start_with_a_clear_message():
     assert result.returncode != 0
     assert "32-byte url-safe base64 key" in result.stderr
     assert "not-a-key" not in result.stderr
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_readme():
+    import re
+
+    source = (ROOT / "institute" / "settings.py").read_text()
+    readme = (ROOT / "README.md").read_text()
+    variables = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', source))
+    assert len(variables) > 20
+    assert sorted(v for v in variables if f"`{v}`" not in readme) == []

@@ -444,6 +444,8 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Internal note")
     MESSAGE_TO_REPORTER = "message_to_reporter", _("Message to the reporter")
     MESSAGE_FROM_REPORTER = "message_from_reporter", _("Message from the reporter")
+    LOCATION_ADDED = "location_added", _("Address added by the reporter")
+    EVIDENCE_ADDED = "evidence_added", _("Files added by the reporter")
     ANONYMISED = "anonymised", _("Personal data erased")
 
 
@@ -493,6 +495,7 @@ class NotificationKind(models.TextChoices):
     NEW_REPORT = "new_report", _("New report alert")
     URGENT_REPORT = "urgent_report", _("Urgent report alert (minor involved)")
     REPORTER_MESSAGE = "reporter_message", _("New message for the reporter")
+    REPORTER_ADDED = "reporter_added", _("The reporter added information")
 
 
 class OutboxMessage(models.Model):

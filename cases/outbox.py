@@ -80,6 +80,25 @@ def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
     return messages
 
 
+def notify_reporter_added(*, dossier: Dossier) -> list[OutboxMessage]:
+    """Tell whoever handles the dossier that the reporter added to it: the assignee, or
+    the coordinators while nobody is assigned."""
+    assignee = dossier.assignee
+    if assignee is not None and assignee.is_active and assignee.email:
+        recipients = [assignee.email]
+    else:
+        recipients = [user.email for user in _coordinators()]
+    return [
+        outbox_enqueue(
+            kind=NotificationKind.REPORTER_ADDED,
+            recipient=email,
+            language=settings.LANGUAGE_CODE,
+            dossier=dossier,
+        )
+        for email in recipients
+    ]
+
+
 def _render(message: OutboxMessage) -> tuple[str, str]:
     context = {
         "reference": message.dossier.reference if message.dossier_id else "",

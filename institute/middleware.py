@@ -2,8 +2,11 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware import csrf
+from django.shortcuts import render
 
 
 class HealthCheckMiddleware:
@@ -25,3 +28,72 @@ class HealthCheckMiddleware:
             response["Cache-Control"] = "no-store"
             return response
         return self.get_response(request)
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class PrivacyHeadersMiddleware:
+    """No page of this application may be kept by a browser or proxy cache (a shared
+    phone must not show a report again), nor load anything from another site."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store, max-age=0"
+        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a request body larger than ``MAX_REPORT_BODY_BYTES`` before reading it,
+    with a page in the visitor's language (413) instead of a connection reset."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REPORT_BODY_BYTES:
+            response = render(request, "413.html", status=413)
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
+
+
+class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
+    """Django's CSRF protection, accepting the ``Origin: null`` that browsers send with
+    a form posted from a page whose Referrer-Policy is ``no-referrer`` (the policy of
+    every public page here, so that no other site learns where a visitor came from).
+
+    Such a post is accepted only when the browser itself vouches that it is
+    same-origin (``Sec-Fetch-Site``, a header no page script can set); the CSRF token
+    and the SameSite cookie are still checked as always. A cross-site post that
+    claims ``Origin: null`` (from a sandboxed frame, say) is still refused.
+    """
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        if (
+            request.META.get("HTTP_ORIGIN") == "null"
+            and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+        ):
+            return True
+        return super()._origin_verified(request)

@@ -117,12 +117,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "institute.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "institute.middleware.PrivacyHeadersMiddleware",
     # Static files: whitenoise in production; runserver serves them in development.
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if PRODUCTION else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "institute.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "institute.middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -143,6 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "institute.context_processors.public",
             ],
         },
     },
@@ -218,7 +221,7 @@ PASSWORD_HASHERS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
-LOGOUT_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [
@@ -254,6 +257,9 @@ MAX_REPORT_BODY_BYTES = EVIDENCE_MAX_FILE_BYTES * EVIDENCE_MAX_FILES + 1024 * 10
 # Uploads up to that size stay in memory: Django would otherwise write them, in clear,
 # to a temporary file before our storage encrypts them.
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REPORT_BODY_BYTES
+
+# Where the quick-exit control on every public page leaves for: a neutral site.
+QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.google.com/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

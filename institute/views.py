@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from .roles import roles_of
@@ -8,7 +8,8 @@ from .roles import roles_of
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "institute/home.html")
+    """The bare address: the public pages, in the browser's language."""
+    return redirect("intake:landing")
 
 
 @require_GET

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.models import Channel, ContentLocation, Dossier
-from cases.outbox import notify_new_report
+from cases.models import Channel, ContentLocation, Dossier, DossierEvent, EventKind
+from cases.outbox import notify_new_report, notify_reporter_added
 from cases.services import dossier_create, evidence_attach
 from cases.storage import files_removed_on_failure
 
@@ -25,7 +25,8 @@ class SubmittedReport:
     repeated: bool  # the same form was posted before: nothing new was saved
 
 
-def _already_submitted(token: str) -> SubmittedReport | None:
+def previous_submission(token: str) -> SubmittedReport | None:
+    """The report this form already saved, if it was posted before."""
     dossier = Dossier.objects.filter(submission_hash=receipts.submission_hash(token)).first()
     if dossier is None:
         return None
@@ -46,7 +47,7 @@ def report_submit(
     Posting the same form again (same ``submission_token``) saves nothing new and
     returns the first report with the same receipt code, even when the two posts race.
     """
-    previous = _already_submitted(submission_token)
+    previous = previous_submission(submission_token)
     if previous is not None:
         return previous
 
@@ -65,8 +66,50 @@ def report_submit(
         # A concurrent post of the same form may have won the race on submission_hash:
         # its commit shows up here as a failed uniqueness check (validation) or as a
         # violated unique constraint (insert). Anything else is raised as it was.
-        previous = _already_submitted(submission_token)
+        previous = previous_submission(submission_token)
         if previous is None:
             raise
         return previous
     return SubmittedReport(dossier, code, repeated=False)
+
+
+def dossier_for_receipt_code(code: str) -> Dossier | None:
+    """The dossier a (normalised, well-formed) receipt code opens, if any."""
+    return Dossier.objects.filter(receipt_hash=receipts.receipt_hash(code)).first()
+
+
+def reporter_followup_add(
+    *,
+    dossier: Dossier,
+    message: str,
+    location: ContentLocation | None,
+    uploads: Sequence[UploadedFile],
+) -> list[DossierEvent]:
+    """What a reporter adds on the follow-up page: a message, an address, files. Each
+    becomes an event on the dossier; whoever handles it is told. One transaction, and
+    no file left on disk if it fails."""
+    now = timezone.now()
+    events = []
+    with files_removed_on_failure() as saved, transaction.atomic():
+        if message.strip():
+            events.append(
+                DossierEvent(
+                    dossier=dossier,
+                    at=now,
+                    kind=EventKind.MESSAGE_FROM_REPORTER,
+                    note=message.strip(),
+                )
+            )
+        if location is not None:
+            location.dossier = dossier
+            location.full_clean()
+            location.save()
+            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.LOCATION_ADDED))
+        if uploads:
+            evidence_attach(dossier=dossier, uploads=uploads, saved=saved)
+            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.EVIDENCE_ADDED))
+        for event in events:
+            event.save()
+        if events:
+            notify_reporter_added(dossier=dossier)
+    return events

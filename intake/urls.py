@@ -6,4 +6,8 @@ app_name = "intake"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("report/", views.report, name="report"),
+    path("follow-up/", views.followup_start, name="followup-start"),
+    path("follow-up/dossier/", views.followup, name="followup"),
+    path("follow-up/end/", views.followup_end, name="followup-end"),
 ]

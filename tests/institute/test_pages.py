@@ -6,12 +6,13 @@ from institute.demo import DEMO_PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_home_links_to_the_public_side_in_every_language_and_to_the_staff_login(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    for language in ["nl", "fr", "de", "en"]:
-        assert f'href="/{language}/"'.encode() in response.content
-    assert reverse("login").encode() in response.content
+@pytest.mark.parametrize(
+    ("accept", "expected"), [("fr-BE,fr;q=0.9", "/fr/"), ("de", "/de/"), ("", "/nl/")]
+)
+def test_the_bare_address_opens_the_public_pages_in_the_browsers_language(client, accept, expected):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=accept)
+    assert response.status_code == 302
+    assert response["Location"] == expected
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])

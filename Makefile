@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint format migrations-check deploy-check ci clean
+.PHONY: run test install migrate demo lint format migrations-check deploy-check ci clean messages compilemessages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found " + sys.version.split()[0] + ")")'
@@ -56,3 +56,14 @@ ci: lint migrations-check deploy-check test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# Translations: `make messages` refreshes the catalogues from the code (then translate
+# what is new), `make compilemessages` builds the .mo files, which are committed.
+MESSAGES_IGNORE := --ignore='.venv/*' --ignore='tests/*' --ignore='bench/*' --ignore='*.egg-info/*' --ignore='staticfiles/*'
+
+messages: install
+	$(PY) manage.py makemessages -l nl -l fr -l de -l en --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+
+compilemessages: install
+	$(PY) manage.py compilemessages --ignore='.venv/*'

@@ -113,8 +113,8 @@ class PublicForm(forms.Form):
         """(anchor, message) for each error, in the order of the form."""
         items = [("", str(message)) for message in self.non_field_errors()]
         for name, field in self.fields.items():
-            if name in self.errors and not field.widget.is_hidden:
-                anchor = f"div_{self[name].auto_id}"
+            if name in self.errors:
+                anchor = "" if field.widget.is_hidden else f"div_{self[name].auto_id}"
                 items += [(anchor, str(m)) for m in self.errors[name]]
         return items
 
@@ -291,6 +291,12 @@ class ReportForm(PublicForm):
         self.fields["files"].widget.attrs["accept"] = "image/*,application/pdf"
         self.fields["reporter_email"].widget.attrs["autocomplete"] = "email"
         self.fields["reporter_name"].widget.attrs["autocomplete"] = "nickname"
+
+    def renew_token_if_invalid(self) -> None:
+        """After an invalid token, the form shown again carries a fresh one."""
+        if "submission_token" in self.errors:
+            self.data = self.data.copy()
+            self.data["submission_token"] = receipts.new_submission_token()
 
     def clean_submission_token(self) -> str:
         token = self.cleaned_data["submission_token"]

@@ -100,6 +100,7 @@ def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST, request.FILES)
     locations = LocationFormSet(request.POST, prefix="locations")
     if not (form.is_valid() and locations.is_valid()):
+        form.renew_token_if_invalid()
         return _report_page(request, form, locations)
     if form.cleaned_data["leave_empty"]:
         logger.info("report refused: honeypot field filled in")

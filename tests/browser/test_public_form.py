@@ -73,7 +73,8 @@ def test_a_report_on_a_phone_yields_a_receipt_that_opens_the_follow_up(
     page.fill("textarea[name=message]", "It is on a second site now.")
     page.click("section[aria-labelledby=add-title] button[type=submit]")
     page.wait_for_url(f"{live_server.url}/{language}/follow-up/dossier/")
-    assert _t(language, "Thank you. We have received what you added.") in page.content()
+    thanks = _t(language, "Thank you. We have received what you added.")
+    assert thanks in page.locator("main").inner_text()
 
     message = DossierEvent.objects.get(kind=EventKind.MESSAGE_FROM_REPORTER)
     assert (message.dossier_id, message.note) == (dossier.pk, "It is on a second site now.")

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from cases.models import (
     AgeBand,
@@ -53,7 +54,7 @@ def test_the_database_refuses_a_minor_in_a_normal_priority_dossier():
 
 
 def test_a_dossier_needs_at_least_one_form_of_abuse():
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(ValidationError) as excinfo, translation.override("en"):
         DossierFactory(form_ncii=False)
     assert "at least one form of abuse" in str(excinfo.value)
     assert not Dossier.objects.exists()

@@ -7,6 +7,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from cases.models import DossierEvent, EventKind, Evidence, NotificationKind, OutboxMessage, Status
 from cases.services import dossier_transition
@@ -56,7 +57,7 @@ def test_the_status_is_told_in_plain_words_in_the_page_language(client, reported
     with translation.override(language):
         expected = str(STATUS_EXPLAINED[Status.IN_PROGRESS])
         assert expected != "A member of our team is working on your report."
-    assert expected in page.content.decode()
+    assert escape(expected) in page.content.decode()
 
 
 def test_the_reporter_reads_staff_messages_but_no_internal_note(client, reported):

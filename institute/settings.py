@@ -257,6 +257,9 @@ MAX_REPORT_BODY_BYTES = EVIDENCE_MAX_FILE_BYTES * EVIDENCE_MAX_FILES + 1024 * 10
 # Uploads up to that size stay in memory: Django would otherwise write them, in clear,
 # to a temporary file before our storage encrypts them.
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_REPORT_BODY_BYTES
+# And only in memory: a body too large for it is refused (413) before it is read, and no
+# upload is ever written unencrypted to a temporary file.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 # Where the quick-exit control on every public page leaves for: a neutral site.
 QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.google.com/")

@@ -102,6 +102,11 @@ def test_errors_are_listed_at_the_top_and_what_was_typed_is_kept(phone, live_ser
     page.goto(f"{live_server.url}/fr/report/")
     page.fill("textarea[name=description]", "Ce que j'ai écrit reste là.")
     page.click("form[data-report-form] button[type=submit]")
+    unlabelled = page.evaluate(
+        """Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+             .filter((input) => input.labels.length === 0).map((input) => input.name)"""
+    )
+    assert unlabelled == []
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")

@@ -73,3 +73,12 @@ def test_the_report_form_still_needs_its_csrf_token():
     client = Client(enforce_csrf_checks=True)
     response = client.post("/en/report/", {}, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin")
     assert response.status_code == 403
+
+
+def test_the_csrf_middleware_in_use_is_djangos_own_with_one_rule_added(settings):
+    from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrf
+    from django.utils.module_loading import import_string
+
+    csrf = [m for m in settings.MIDDLEWARE if "Csrf" in m]
+    assert csrf == ["institute.middleware.CsrfViewMiddleware"]
+    assert issubclass(import_string(csrf[0]), DjangoCsrf)

@@ -109,7 +109,7 @@ def test_errors_are_listed_at_the_top_and_what_was_typed_is_kept(phone, live_ser
     assert unlabelled == []
     summary = page.locator("[data-error-summary]")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    page.wait_for_function("document.activeElement.hasAttribute('data-error-summary')")
     assert _t("fr", "Say who this report is about.") in summary.inner_text()
     assert page.input_value("textarea[name=description]") == "Ce que j'ai écrit reste là."
     summary.locator("a").first.click()  # each problem links to its question

@@ -63,6 +63,8 @@ MESSAGES_IGNORE := --ignore='.venv/*' --ignore='tests/*' --ignore='bench/*' --ig
 
 messages: install
 	$(PY) manage.py makemessages -l nl -l fr -l de -l en --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	# English is the source language: its entries are their own msgid.
+	msgattrib --clear-fuzzy --empty -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	msgen -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 compilemessages: install

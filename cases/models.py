@@ -529,3 +529,32 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("Viewed the dossier")
+    DOWNLOAD = "download", _("Downloaded a file")
+    CHANGE = "change", _("Changed the dossier")
+
+
+class AccessLogEntry(models.Model):
+    """One staff access to a dossier: who, when, what. Append-only; coordinators read it."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="access_log")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("what"), max_length=16, choices=AccessAction.choices)
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["dossier", "at"], name="access_dossier_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"

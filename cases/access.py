@@ -1,0 +1,75 @@
+"""Who may see which dossier: the one place staff views ask.
+
+- coordinators see every dossier;
+- case workers see the dossiers assigned to them and the new, unassigned ones;
+- management and technical administrators see none (statistics and the admin are
+  their tools), nor does anyone else.
+
+A dossier someone may not see answers 404, as if it did not exist. Every staff view of a
+dossier and every download of its files is written to the access log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from institute.roles import Role, has_role
+
+from .models import AccessAction, AccessLogEntry, Dossier, Evidence, Status
+
+HANDLING_ROLES = (Role.COORDINATOR, Role.CASE_WORKER)
+
+
+def handles_dossiers(user) -> bool:
+    return has_role(user, *HANDLING_ROLES)
+
+
+def visible_dossiers(user) -> QuerySet[Dossier]:
+    if has_role(user, Role.COORDINATOR):
+        return Dossier.objects.all()
+    if has_role(user, Role.CASE_WORKER):
+        return Dossier.objects.filter(
+            Q(assignee=user) | Q(assignee__isnull=True, status=Status.NEW)
+        )
+    return Dossier.objects.none()
+
+
+def record_access(
+    *, user, dossier: Dossier, action: str, evidence: Evidence | None = None
+) -> AccessLogEntry:
+    return AccessLogEntry.objects.create(
+        user=user, dossier=dossier, action=action, evidence=evidence
+    )
+
+
+def dossier_for(request: HttpRequest, pk: int, *, action: str = AccessAction.VIEW) -> Dossier:
+    """The dossier, if this user may see it (else 404), with the access recorded."""
+    try:
+        dossier = visible_dossiers(request.user).get(pk=pk)
+    except Dossier.DoesNotExist:
+        raise Http404 from None
+    record_access(user=request.user, dossier=dossier, action=action)
+    return dossier
+
+
+def staff_view(*roles: Role) -> Callable:
+    """Log in first; then only the given roles (default: those who handle dossiers)."""
+    allowed = roles or HANDLING_ROLES
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not has_role(request.user, *allowed):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

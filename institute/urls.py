@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", views.staff_home, name="staff-home"),
+    path("staff/dossiers/", include("cases.urls")),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,98 @@
+"""The staff dossier list and detail, for each persona."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import AccessLogEntry, Priority
+from cases.services import dossier_assign
+from tests.factories import DossierFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("cases:dossier-list")
+
+
+@pytest.fixture
+def assigned(users):
+    dossier = DossierFactory(
+        reporter_email="secret.reporter@example.invalid", description="a private story"
+    )
+    dossier_assign(dossier_id=dossier.pk, to=users["caseworker"])
+    return dossier
+
+
+def _detail(dossier) -> str:
+    return reverse("cases:dossier-detail", args=[dossier.pk])
+
+
+@pytest.mark.parametrize(
+    ("persona", "list_status", "detail_status"),
+    [
+        ("coordinator", 200, 200),
+        ("caseworker", 200, 200),  # assigned to them
+        ("caseworker2", 200, 404),  # someone else's
+        ("management", 403, 403),
+        ("admin", 403, 403),
+    ],
+)
+def test_each_persona_gets_what_its_role_allows(
+    client, users, assigned, persona, list_status, detail_status
+):
+    client.force_login(users[persona])
+    listing = client.get(LIST)
+    detail = client.get(_detail(assigned))
+    assert (listing.status_code, detail.status_code) == (list_status, detail_status)
+    for response in (listing, detail):
+        body = response.content.decode()
+        assert ("secret.reporter@example.invalid" in body) == (
+            response is detail and detail_status == 200
+        )
+    assert AccessLogEntry.objects.filter(user=users[persona]).count() == (detail_status == 200)
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, assigned):
+    for url in (LIST, _detail(assigned)):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_list_shows_what_the_user_may_see_and_filters(client, users, assigned):
+    other = DossierFactory(priority=Priority.URGENT, form_ncii=False, form_voyeurism=True)
+    client.force_login(users["caseworker2"])
+    html = client.get(LIST).content.decode()
+    assert other.reference in html and assigned.reference not in html
+    client.force_login(users["coordinator"])
+    html = client.get(LIST, {"form": "voyeurism"}).content.decode()
+    assert other.reference in html and assigned.reference not in html
+    html = client.get(LIST, {"assignee": str(users["caseworker"].pk)}).content.decode()
+    assert assigned.reference in html and other.reference not in html
+    html = client.get(LIST, {"q": assigned.reference}).content.decode()
+    assert assigned.reference in html and other.reference not in html
+
+
+def test_the_coordinator_reads_the_access_log(client, users, assigned):
+    client.force_login(users["caseworker"])
+    client.get(_detail(assigned))
+    client.force_login(users["coordinator"])
+    html = client.get(_detail(assigned)).content.decode()
+    assert "access-log" in html and "caseworker" in html
+
+
+def _queries_for_list(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST, {"status": "all"}).status_code == 200
+    return len(queries)
+
+
+def test_the_list_runs_the_same_number_of_queries_at_10_and_at_200_dossiers(client, users):
+    client.force_login(users["coordinator"])
+    for _ in range(10):
+        dossier_assign(dossier_id=DossierFactory().pk, to=users["caseworker"])
+    at_10 = _queries_for_list(client)
+    for _ in range(190):
+        DossierFactory()
+    at_200 = _queries_for_list(client)
+    assert at_10 == at_200

@@ -40,10 +40,12 @@ def test_a_report_on_a_phone_yields_a_receipt_that_opens_the_follow_up(
 ):
     page = phone.page
     page.goto(f"{live_server.url}/{language}/")
-    page.click(f"a[href='/{language}/report/'] >> nth=0")
+    with page.expect_navigation():
+        page.click(f"a[href='/{language}/report/'] >> nth=0")
     assert page.locator("html").get_attribute("lang") == language
     _fill_report(page, forms, story)
-    page.click("form[data-report-form] button[type=submit]")
+    with page.expect_navigation():
+        page.click("form[data-report-form] button[type=submit]")
 
     code = page.locator("[data-receipt-code]").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
@@ -62,17 +64,20 @@ def test_a_report_on_a_phone_yields_a_receipt_that_opens_the_follow_up(
     assert dialogs == ["beforeunload"]
     assert page.locator("[data-receipt-code]").is_visible()
     page.check("[data-receipt-kept]")
-    page.click("[data-receipt-done] button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/{language}/*")
+    with page.expect_navigation():
+        page.click("[data-receipt-done] button[type=submit]")
+    assert page.url.startswith(f"{live_server.url}/{language}/?")
 
     page.goto(f"{live_server.url}/{language}/follow-up/")
     page.fill("input[name=code]", code.lower())
-    page.click("form.followup-code-form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/{language}/follow-up/dossier/")
+    with page.expect_navigation():
+        page.click("form.followup-code-form button[type=submit]")
+    assert page.url == f"{live_server.url}/{language}/follow-up/dossier/"
     assert page.locator("[data-status]").inner_text() == _t(language, STATUS_EXPLAINED[Status.NEW])
     page.fill("textarea[name=message]", "It is on a second site now.")
-    page.click("section[aria-labelledby=add-title] button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/{language}/follow-up/dossier/")
+    with page.expect_navigation():
+        page.click("section[aria-labelledby=add-title] button[type=submit]")
+    assert page.url == f"{live_server.url}/{language}/follow-up/dossier/"
     thanks = _t(language, "Thank you. We have received what you added.")
     assert thanks in page.locator("main").inner_text()
 
@@ -91,7 +96,8 @@ def test_the_form_works_without_javascript(phone_without_javascript, live_server
     _fill_report(page, ["voyeurism"], "Filmed in a changing room.")
     page.check("input[name=contact][value=contact]")
     page.fill("input[name=reporter_email]", "me@example.invalid")
-    page.click("form[data-report-form] button[type=submit]")
+    with page.expect_navigation():
+        page.click("form[data-report-form] button[type=submit]")
     assert page.locator("[data-receipt-code]").is_visible()
     assert Dossier.objects.get().reporter_email == "me@example.invalid"
     assert phone_without_javascript.foreign_requests == []
@@ -101,7 +107,8 @@ def test_errors_are_listed_at_the_top_and_what_was_typed_is_kept(phone, live_ser
     page = phone.page
     page.goto(f"{live_server.url}/fr/report/")
     page.fill("textarea[name=description]", "Ce que j'ai écrit reste là.")
-    page.click("form[data-report-form] button[type=submit]")
+    with page.expect_navigation():
+        page.click("form[data-report-form] button[type=submit]")
     unlabelled = page.evaluate(
         """Array.from(document.querySelectorAll("input:not([type=hidden]), select, textarea"))
              .filter((input) => input.labels.length === 0).map((input) => input.name)"""

@@ -1,16 +1,7 @@
-import pytest
-from django.core.cache import cache
-
 from intake import receipts
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"\x00" * 64
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    """Rate-limit counters live in the cache: every test starts with none."""
-    cache.clear()
 
 
 def report_data(**overrides) -> dict:

@@ -84,6 +84,12 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+def _optional_radio(label, choices, **kwargs) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, choices=choices, widget=forms.RadioSelect, required=False, **kwargs
+    )
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -135,12 +141,8 @@ class ReportForm(PublicForm):
         widget=forms.RadioSelect,
         error_messages={"required": _("Say who this report is about.")},
     )
-    reporter_gender = forms.ChoiceField(
-        label=_("You are"),
-        choices=GENDER_CHOICES,
-        widget=forms.RadioSelect,
-        required=False,
-        help_text=_("Only used for anonymous statistics."),
+    reporter_gender = _optional_radio(
+        _("You are"), GENDER_CHOICES, help_text=_("Only used for anonymous statistics.")
     )
     organisation_kind = forms.ChoiceField(
         label=_("Kind of organisation"),
@@ -166,11 +168,9 @@ class ReportForm(PublicForm):
         help_text=_("A few sentences are enough. You can add more later with your receipt code."),
         error_messages={"required": _("Tell us briefly what happened.")},
     )
-    threat_active = forms.ChoiceField(
-        label=_("Is someone threatening to share images, or demanding something, right now?"),
-        choices=YES_NO_UNKNOWN,
-        widget=forms.RadioSelect,
-        required=False,
+    threat_active = _optional_radio(
+        _("Is someone threatening to share images, or demanding something, right now?"),
+        YES_NO_UNKNOWN,
     )
     threat_deadline = forms.DateTimeField(
         label=_("Did they set a deadline? If so, when?"),
@@ -186,25 +186,14 @@ class ReportForm(PublicForm):
         initial=AgeBand.UNKNOWN,
         required=False,
     )
-    person_minor_on_images = forms.ChoiceField(
-        label=_("Was the person under 18 on the images?"),
-        choices=YES_NO_UNKNOWN,
-        widget=forms.RadioSelect,
-        required=False,
+    person_minor_on_images = _optional_radio(
+        _("Was the person under 18 on the images?"), YES_NO_UNKNOWN
     )
-    person_gender = forms.ChoiceField(
-        label=_("The person concerned is"),
-        choices=PERSON_GENDER_CHOICES,
-        widget=forms.RadioSelect,
-        required=False,
-    )
+    person_gender = _optional_radio(_("The person concerned is"), PERSON_GENDER_CHOICES)
 
     # Where and how
-    still_circulating = forms.ChoiceField(
-        label=_("Are the images still online or being passed around?"),
-        choices=YES_NO_UNKNOWN,
-        widget=forms.RadioSelect,
-        required=False,
+    still_circulating = _optional_radio(
+        _("Are the images still online or being passed around?"), YES_NO_UNKNOWN
     )
     author_relation = forms.ChoiceField(
         label=_("Who did it? Their relation to the person concerned"),
@@ -254,17 +243,9 @@ class ReportForm(PublicForm):
         help_text=_("It will not say anything about what happened."),
         required=False,
     )
-    voicemail_allowed = forms.ChoiceField(
-        label=_("May we leave a voicemail?"),
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    may_name_institute = forms.ChoiceField(
-        label=_("May we say that we are calling or writing from the Institute?"),
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        required=False,
+    voicemail_allowed = _optional_radio(_("May we leave a voicemail?"), YES_NO)
+    may_name_institute = _optional_radio(
+        _("May we say that we are calling or writing from the Institute?"), YES_NO
     )
     safe_contact_instructions = forms.CharField(
         label=_("When and how is it safe to contact you?"),

@@ -73,9 +73,7 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0
         if length > settings.MAX_REPORT_BODY_BYTES:
-            response = render(request, "413.html", status=413)
-            response["Connection"] = "close"
-            return response
+            return render(request, "413.html", status=413)
         return self.get_response(request)
 
 
@@ -84,16 +82,14 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
     a form posted from a page whose Referrer-Policy is ``no-referrer`` (the policy of
     every public page here, so that no other site learns where a visitor came from).
 
-    Such a post is accepted only when the browser itself vouches that it is
-    same-origin (``Sec-Fetch-Site``, a header no page script can set); the CSRF token
-    and the SameSite cookie are still checked as always. A cross-site post that
-    claims ``Origin: null`` (from a sandboxed frame, say) is still refused.
+    Such a post is refused when the browser says it is not same-origin
+    (``Sec-Fetch-Site``, a header no page script can set), e.g. from a sandboxed frame.
+    Older browsers send no ``Sec-Fetch-Site``; for them the CSRF token, which must
+    match a SameSite=Lax cookie that a cross-site post never carries, is the check, as
+    it always is.
     """
 
     def _origin_verified(self, request: HttpRequest) -> bool:
-        if (
-            request.META.get("HTTP_ORIGIN") == "null"
-            and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
-        ):
-            return True
+        if request.META.get("HTTP_ORIGIN") == "null":
+            return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin"
         return super()._origin_verified(request)

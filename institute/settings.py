@@ -117,9 +117,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "institute.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "institute.middleware.PrivacyHeadersMiddleware",
     # Static files: whitenoise in production; runserver serves them in development.
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if PRODUCTION else []),
+    # After WhiteNoise: static assets stay cacheable, every page is not.
+    "institute.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "institute.middleware.RequestBodyLimitMiddleware",
@@ -264,6 +265,13 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 # Django's deployment check looks for its CSRF middleware by name; ours is a subclass that
 # only adds the "Origin: null" rule (see institute.middleware; tested).
 SILENCED_SYSTEM_CHECKS = ["security.W003"]
+
+# How many reverse proxies in front of the application append to X-Forwarded-For; the
+# per-visitor rate limits read the visitor's address from there (0: REMOTE_ADDR).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# A refreshed or repeated report form shows its receipt again only this long after.
+RECEIPT_REPEAT_SECONDS = 10 * 60
+CSRF_FAILURE_VIEW = "intake.views.csrf_failure"
 
 # Where the quick-exit control on every public page leaves for: a neutral site.
 QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://www.google.com/")

@@ -3,11 +3,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from intake import views as intake_views
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("exit/", intake_views.quick_exit, name="quick-exit"),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/dossiers/", include("cases.urls")),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),

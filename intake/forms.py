@@ -311,10 +311,9 @@ class ReportForm(PublicForm):
 
     def _person_gender(self) -> str:
         data = self.cleaned_data
-        gender = data["person_gender"]
-        if not gender and data["reporter_type"] == ReporterType.PERSON_CONCERNED:
-            gender = data["reporter_gender"]  # "you are" answers it when it is about you
-        return gender or Gender.NOT_GIVEN
+        if data["reporter_type"] == ReporterType.PERSON_CONCERNED:
+            return data["reporter_gender"] or Gender.NOT_GIVEN  # "you are" answers it
+        return data["person_gender"] or Gender.NOT_GIVEN
 
     def build_dossier(self) -> Dossier:
         """An unsaved dossier holding the answers (coded fields and personal fields)."""
@@ -329,7 +328,11 @@ class ReportForm(PublicForm):
             ),
             description=data["description"].strip(),
             threat_active=data["threat_active"] or YesNoUnknown.UNKNOWN,
-            threat_deadline=data["threat_deadline"],
+            # Answers to questions that no longer apply (hidden once the person changed
+            # an earlier answer) are not kept.
+            threat_deadline=(
+                data["threat_deadline"] if data["threat_active"] == YesNoUnknown.YES else None
+            ),
             person_age_band=data["person_age_band"] or AgeBand.UNKNOWN,
             person_minor_on_images=data["person_minor_on_images"] or YesNoUnknown.UNKNOWN,
             person_gender=self._person_gender(),
@@ -398,7 +401,7 @@ class BaseLocationFormSet(forms.BaseFormSet):
         return [form.build_location() for form in self.forms if not form.is_blank()]
 
     def error_summary(self) -> list[tuple[str, str]]:
-        items = []
+        items = [("", str(message)) for message in self.non_form_errors()]
         for number, form in enumerate(self.forms, start=1):
             for name, messages in form.errors.items():
                 field = form[name]
@@ -461,7 +464,12 @@ class FollowUpForm(PublicForm):
         data = super().clean()
         if (data.get("platform_name") or data.get("url")) and not data.get("platform_kind"):
             self.add_error("platform_kind", _("Choose the kind of platform."))
-        empty = not (data.get("message", "").strip() or data.get("url") or data.get("files"))
+        empty = not (
+            data.get("message", "").strip()
+            or data.get("url")
+            or data.get("platform_name")
+            or data.get("files")
+        )
         if empty and not self.errors:
             raise ValidationError(_("Write a message, add an address or choose a file."))
         return data

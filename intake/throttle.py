@@ -27,8 +27,21 @@ class Limit:
     window_seconds: int
 
 
+def client_address(request: HttpRequest) -> str:
+    """The visitor's address. Behind ``TRUSTED_PROXY_HOPS`` reverse proxies, each of
+    which appends the address it saw to X-Forwarded-For, it is the entry that many
+    places from the end (entries further left are whatever the client sent)."""
+    hops = settings.TRUSTED_PROXY_HOPS
+    if hops:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = [address.strip() for address in forwarded if address.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def client_key(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     key = settings.RECEIPT_HASH_KEY.encode()
     return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
 

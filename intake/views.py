@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -85,6 +85,15 @@ def _receipt_page(request, code: str) -> HttpResponse:
     return render(request, "intake/receipt.html", {"code": receipts.display(code)})
 
 
+def _repeated_receipt_page(request, previous) -> HttpResponse:
+    """The same form posted again: the same receipt, but only shortly after. Later (a
+    "resend" from the history of a shared phone) the code is not shown again."""
+    age = (timezone.now() - previous.dossier.received_at).total_seconds()
+    if age <= settings.RECEIPT_REPEAT_SECONDS:
+        return _receipt_page(request, previous.receipt_code)
+    return render(request, "intake/already_sent.html")
+
+
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     language = _language()
@@ -110,7 +119,7 @@ def report(request: HttpRequest) -> HttpResponse:
     token = form.cleaned_data["submission_token"]
     previous = previous_submission(token)
     if previous is not None:  # a double click, a refresh, a retry: the same receipt
-        return _receipt_page(request, previous.receipt_code)
+        return _repeated_receipt_page(request, previous)
     if throttle.is_blocked(SUBMISSIONS, request):
         return render(request, "intake/too_many.html", status=429)
     try:
@@ -125,8 +134,9 @@ def report(request: HttpRequest) -> HttpResponse:
         for message in error.messages:
             form.add_error(None, message)
         return _report_page(request, form, locations)
-    if not submitted.repeated:
-        throttle.record(SUBMISSIONS, request)
+    if submitted.repeated:  # the same form won a race with this post
+        return _repeated_receipt_page(request, submitted)
+    throttle.record(SUBMISSIONS, request)
     return _receipt_page(request, submitted.receipt_code)
 
 
@@ -218,3 +228,15 @@ def followup(request: HttpRequest) -> HttpResponse:
 def followup_end(request: HttpRequest) -> HttpResponse:
     request.session.pop(FOLLOWUP_SESSION_KEY, None)
     return redirect("intake:landing")
+
+
+@require_GET
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """Leave for a neutral site, closing an open follow-up on the way out."""
+    request.session.pop(FOLLOWUP_SESSION_KEY, None)
+    return redirect(settings.QUICK_EXIT_URL)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form that expired (or came from elsewhere): explained in the visitor's language."""
+    return render(request, "intake/csrf_failure.html", status=403)

@@ -75,10 +75,13 @@ def test_the_list_shows_what_the_user_may_see_and_filters(client, users, assigne
 
 def test_the_coordinator_reads_the_access_log(client, users, assigned):
     client.force_login(users["caseworker"])
-    client.get(_detail(assigned))
+    assert "access-log" not in client.get(_detail(assigned)).content.decode()
     client.force_login(users["coordinator"])
     html = client.get(_detail(assigned)).content.decode()
-    assert "access-log" in html and "caseworker" in html
+    log = html[html.index('class="small list-unstyled access-log"') :]
+    log = log[: log.index("</ul>")]
+    assert log.count("<li>") == 2  # the case worker's view, then the coordinator's
+    assert " · caseworker · " in log and " · coordinator · " in log
 
 
 def _queries_for_list(client) -> int:

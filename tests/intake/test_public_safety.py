@@ -5,6 +5,8 @@ import re
 import pytest
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
+from django.utils import translation
+from django.utils.translation import gettext
 
 from institute.middleware import CsrfViewMiddleware
 
@@ -30,8 +32,10 @@ def test_every_public_page_has_a_quick_exit_that_works_without_javascript(client
     settings.QUICK_EXIT_URL = "https://weather.example/"
     html = client.get(page.format("fr")).content.decode()
     link = re.search(r"<a [^>]*data-quick-exit[^>]*>", html).group(0)
-    assert 'href="https://weather.example/"' in link
+    assert 'href="/exit/"' in link
     assert 'rel="noreferrer"' in link
+    leaving = client.get("/exit/")
+    assert (leaving.status_code, leaving["Location"]) == (302, "https://weather.example/")
     assert "/static/intake/public.js" in html
 
 
@@ -65,7 +69,8 @@ def test_a_post_from_a_no_referrer_page_is_accepted_when_the_browser_says_same_o
 
     assert post(HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin") is None
     assert post(HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="cross-site").status_code == 403
-    assert post(HTTP_ORIGIN="null").status_code == 403
+    assert post(HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-site").status_code == 403
+    assert post(HTTP_ORIGIN="null") is None  # an older browser: the token decides
     assert post(HTTP_ORIGIN="https://evil.example").status_code == 403
 
 
@@ -82,3 +87,21 @@ def test_the_csrf_middleware_in_use_is_djangos_own_with_one_rule_added(settings)
     csrf = [m for m in settings.MIDDLEWARE if "Csrf" in m]
     assert csrf == ["institute.middleware.CsrfViewMiddleware"]
     assert issubclass(import_string(csrf[0]), DjangoCsrf)
+
+
+def test_the_quick_exit_closes_an_open_follow_up(client):
+    session = client.session
+    session["intake_followup"] = {"id": 1, "until": 9e9}
+    session.save()
+    client.get("/exit/")
+    assert "intake_followup" not in client.session
+
+
+def test_an_expired_form_is_explained_in_the_page_language():
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="de")
+    response = client.post("/de/report/", {})
+    assert response.status_code == 403
+    with translation.override("de"):
+        expected = gettext("This page had expired")
+    assert expected != "This page had expired"
+    assert expected in response.content.decode()

@@ -1,13 +1,14 @@
 """The public report form, through the views, as a browser would post it."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -316,3 +317,36 @@ def test_no_personal_data_reaches_the_log_or_any_mail(
     acknowledgement = next(m for m in mail.outbox if m.to == ["zoe.private@example.invalid"])
     assert reference not in acknowledgement.body  # nothing about the case, not even its number
     assert DossierEvent.objects.count() == 1
+
+
+def test_a_resend_long_after_does_not_show_the_receipt_code_again(client):
+    data = report_data()
+    first = client.post(_url(), data)
+    code = _receipt_code(first)
+    Dossier.objects.update(received_at=timezone.now() - timedelta(minutes=11))
+    again = client.post(_url(), data)
+    assert again.status_code == 200
+    assert code not in again.content.decode()
+    assert "data-receipt-code" not in again.content.decode()
+    assert Dossier.objects.count() == 1
+
+
+def test_answers_to_questions_that_no_longer_apply_are_not_kept(client):
+    client.post(
+        _url(),
+        report_data(
+            reporter_gender="woman",
+            person_gender="man",  # asked only when reporting for someone else
+            threat_active="no",
+            threat_deadline="2026-12-01T18:00",  # asked only when there is a threat
+        ),
+    )
+    dossier = Dossier.objects.get()
+    assert (dossier.person_gender, dossier.threat_deadline) == ("woman", None)
+
+
+def test_a_tampered_address_list_is_refused_with_a_message(client):
+    response = client.post(_url(), report_data(**{"locations-TOTAL_FORMS": None}))
+    assert response.status_code == 400
+    assert "data-error-summary" in response.content.decode()
+    assert not Dossier.objects.exists()

@@ -62,3 +62,16 @@ def test_an_unreachable_cache_never_blocks_and_is_logged_without_the_address(cap
         assert not is_blocked(LIMIT, _request("203.0.113.7"))
     assert "cache unreachable" in caplog.text
     assert "203.0.113.7" not in caplog.text
+
+
+def test_behind_a_proxy_the_visitor_is_read_from_x_forwarded_for(settings):
+    from intake.throttle import client_address
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
+    )
+    assert client_address(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_HOPS = 1
+    assert client_address(request) == "203.0.113.7"  # not what the client claimed
+    settings.TRUSTED_PROXY_HOPS = 2
+    assert client_address(request) == "6.6.6.6"

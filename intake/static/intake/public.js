@@ -19,7 +19,7 @@
   if (exit) {
     exit.addEventListener("click", quickExit);
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" || event.key === "Esc") {
+      if ((event.key === "Escape" || event.key === "Esc") && !event.isComposing) {
         quickExit(event);
       }
     });

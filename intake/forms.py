@@ -388,12 +388,16 @@ class LocationForm(forms.Form):
         return not (data.get("platform_kind") or data.get("platform_name") or data.get("url"))
 
     def build_location(self) -> ContentLocation:
-        data = self.cleaned_data
-        return ContentLocation(
-            platform_kind=data["platform_kind"],
-            platform_name=data["platform_name"].strip(),
-            url=data["url"],
-        )
+        return location_from(self.cleaned_data)
+
+
+def location_from(data: dict) -> ContentLocation:
+    """An unsaved content location from cleaned platform_kind, platform_name and url."""
+    return ContentLocation(
+        platform_kind=data["platform_kind"],
+        platform_name=data["platform_name"].strip(),
+        url=data["url"],
+    )
 
 
 class BaseLocationFormSet(forms.BaseFormSet):
@@ -478,8 +482,4 @@ class FollowUpForm(PublicForm):
         data = self.cleaned_data
         if not (data.get("url") or data.get("platform_name")):
             return None
-        return ContentLocation(
-            platform_kind=data["platform_kind"],
-            platform_name=data["platform_name"].strip(),
-            url=data["url"],
-        )
+        return location_from(data)

@@ -26,10 +26,6 @@ from .models import AccessAction, AccessLogEntry, Dossier, Evidence, Status
 HANDLING_ROLES = (Role.COORDINATOR, Role.CASE_WORKER)
 
 
-def handles_dossiers(user) -> bool:
-    return has_role(user, *HANDLING_ROLES)
-
-
 def visible_dossiers(user) -> QuerySet[Dossier]:
     if has_role(user, Role.COORDINATOR):
         return Dossier.objects.all()

@@ -67,8 +67,8 @@ class DossierFilterForm(forms.Form):
         ]
 
     def filter(self, dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
-        if not self.is_valid():
-            return dossiers.exclude(status=Status.CLOSED)
+        if not self.is_valid():  # no filter asked (or a bad one): the open dossiers
+            return dossiers.exclude(status=Status.CLOSED).order_by("-received_at", "-id")
         data = self.cleaned_data
         if data["q"]:
             dossiers = dossiers.filter(reference__icontains=data["q"].strip())

@@ -11,8 +11,7 @@ from institute.roles import Role, has_role
 
 from .access import dossier_for, staff_view, visible_dossiers
 from .forms import DossierFilterForm
-from .models import AccessLogEntry, DossierEvent, Priority, Status
-from .services import allowed_transitions
+from .models import AccessLogEntry, DossierEvent, Priority
 
 PAGE_SIZE = 25
 
@@ -22,8 +21,6 @@ PAGE_SIZE = 25
 def dossier_list(request: HttpRequest) -> HttpResponse:
     form = DossierFilterForm(request.GET or None, user=request.user)
     dossiers = form.filter(visible_dossiers(request.user).select_related("assignee"))
-    if not form.is_bound:
-        dossiers = dossiers.order_by("-received_at", "-id")
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -59,7 +56,5 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": dossier.evidence.all(),
             "events": events,
             "access_log": access_log,
-            "transitions": sorted(allowed_transitions(dossier)),
-            "CLOSED": Status.CLOSED,
         },
     )

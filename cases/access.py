@@ -19,11 +19,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from institute.roles import Role, has_role
+from institute.roles import HANDLING_ROLES, Role, has_role
 
 from .models import AccessAction, AccessLogEntry, Dossier, Evidence, Status
-
-HANDLING_ROLES = (Role.COORDINATOR, Role.CASE_WORKER)
 
 
 def visible_dossiers(user) -> QuerySet[Dossier]:

@@ -166,6 +166,21 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class WaitingFor(models.TextChoices):
+    REPORTER = "reporter", _("the reporter")
+    PLATFORM = "platform", _("a platform")
+    POLICE = "police", _("the police or the prosecutor")
+    OTHER = "other", _("someone else")
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("Email")
+    FOLLOW_UP = "follow_up", _("Message on the follow-up page")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+
+
 class Priority(models.TextChoices):
     NORMAL = "normal", _("Normal")
     URGENT = "urgent", _("Urgent")
@@ -185,6 +200,12 @@ DOSSIER_PERSONAL_FIELDS = (
 class DossierQuerySet(models.QuerySet):
     def open(self) -> DossierQuerySet:
         return self.exclude(status=Status.CLOSED)
+
+    def overdue(self, now=None) -> DossierQuerySet:
+        """Open dossiers whose first contact is late."""
+        return self.open().filter(
+            first_contact_at__isnull=True, first_contact_due__lt=now or timezone.now()
+        )
 
     def urgent(self) -> DossierQuerySet:
         return self.filter(priority=Priority.URGENT)
@@ -301,6 +322,12 @@ class Dossier(models.Model):
         _("closure reason"), max_length=32, choices=ClosureReason.choices, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    waiting_for = models.CharField(
+        _("waiting for"), max_length=16, choices=WaitingFor.choices, blank=True
+    )
+    # Set by the workflow services (cases.deadlines); statistics read first_contact_at.
+    first_contact_due = models.DateTimeField(_("first contact due"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
     priority = models.CharField(
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )
@@ -382,6 +409,15 @@ class Dossier(models.Model):
             self.priority = Priority.URGENT
 
     @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status != Status.CLOSED
+            and self.first_contact_at is None
+            and self.first_contact_due is not None
+            and self.first_contact_due < timezone.now()
+        )
+
+    @property
     def received_year(self) -> int:
         """The calendar year of receipt in Brussels, which numbers the reference."""
         return timezone.localtime(self.received_at, BRUSSELS).year
@@ -440,12 +476,17 @@ class EventKind(models.TextChoices):
     CREATED = "created", _("Dossier created")
     STATUS_CHANGED = "status_changed", _("Status changed")
     ASSIGNED = "assigned", _("Assigned")
-    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
     NOTE = "note", _("Internal note")
     MESSAGE_TO_REPORTER = "message_to_reporter", _("Message to the reporter")
     MESSAGE_FROM_REPORTER = "message_from_reporter", _("Message from the reporter")
     LOCATION_ADDED = "location_added", _("Address added by the reporter")
     EVIDENCE_ADDED = "evidence_added", _("Files added by the reporter")
+    CONTACT_MADE = "contact_made", _("Contact with the reporter")
+    TAKEDOWN_REQUESTED = "takedown_requested", _("Takedown requested")
+    TAKEDOWN_OUTCOME = "takedown_outcome", _("Takedown outcome")
+    REFERRAL_MADE = "referral_made", _("Referral")
+    REFERRAL_OUTCOME = "referral_outcome", _("Referral outcome")
     ANONYMISED = "anonymised", _("Personal data erased")
 
 
@@ -466,6 +507,17 @@ class DossierEvent(models.Model):
     old_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     new_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     note = EncryptedTextField(_("note"), blank=True)
+    # A code whose meaning depends on the kind: what is waited for, how contact was made,
+    # which personal fields were changed (their names, never their values).
+    detail = models.CharField(max_length=200, blank=True)
+    # The field-level history record a change wrote, shown as before/after.
+    history_id = models.PositiveBigIntegerField(null=True, blank=True)
+    takedown = models.ForeignKey(
+        "TakedownRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    referral = models.ForeignKey(
+        "Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("event")
@@ -496,6 +548,8 @@ class NotificationKind(models.TextChoices):
     URGENT_REPORT = "urgent_report", _("Urgent report alert (minor involved)")
     REPORTER_MESSAGE = "reporter_message", _("New message for the reporter")
     REPORTER_ADDED = "reporter_added", _("The reporter added information")
+    ASSIGNED = "assigned", _("A dossier was assigned to you")
+    DAILY_DIGEST = "daily_digest", _("Daily digest of deadlines")
 
 
 class OutboxMessage(models.Model):
@@ -510,6 +564,12 @@ class OutboxMessage(models.Model):
     dossier = models.ForeignKey(
         Dossier, on_delete=models.CASCADE, related_name="notifications", null=True
     )
+    # A staff member the message is about (the daily digest is rendered for them).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # Makes a message that must go out once (one digest per person per day) unique.
+    key = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     recipient = EncryptedCharField(max_length=254)
     language = models.CharField(max_length=2, choices=Language.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -558,3 +618,132 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class TakedownMethod(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEB_FORM = "web_form", _("The platform's reporting form")
+    TRUSTED_FLAGGER = "trusted_flagger", _("Trusted flagger channel")
+    LETTER = "letter", _("Letter")
+    PHONE = "phone", _("Phone")
+    OTHER = "other", _("Other")
+
+
+class LegalBasis(models.TextChoices):
+    PLATFORM_RULES = "platform_rules", _("The platform's own rules")
+    DSA_NOTICE = "dsa_notice", _("Digital Services Act, notice and action (art. 16)")
+    CRIMINAL_CODE = (
+        "criminal_code",
+        _("Belgian Criminal Code (law of 4 May 2020 on non-consensual sexual images)"),
+    )
+    GDPR_ERASURE = "gdpr_erasure", _("GDPR, right to erasure (art. 17)")
+    COURT_ORDER = "court_order", _("Court order")
+    OTHER = "other", _("Other")
+
+
+class TakedownOutcome(models.TextChoices):
+    PENDING = "pending", _("Awaiting answer")
+    REMOVED = "removed", _("Removed")
+    REFUSED = "refused", _("Refused")
+    NO_ANSWER = "no_answer", _("No answer")
+    REUPLOADED = "reuploaded", _("Uploaded again")
+
+
+class TakedownQuerySet(models.QuerySet):
+    def due(self, now=None) -> TakedownQuerySet:
+        """Requests of open dossiers past their deadline without an answer, or due for
+        a check that the content is still gone."""
+        now = now or timezone.now()
+        today = timezone.localtime(now, BRUSSELS).date()
+        return self.exclude(dossier__status=Status.CLOSED).filter(
+            Q(outcome=TakedownOutcome.PENDING, deadline__lt=now) | Q(recheck_on__lte=today)
+        )
+
+
+class TakedownRequest(models.Model):
+    """A request to remove the content at one location: to whom, how, on what basis,
+    and what came of it."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="takedowns")
+    location = models.ForeignKey(
+        ContentLocation, on_delete=models.CASCADE, related_name="takedowns"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    # Usually a platform's desk, but it may be a person (an author asked to delete).
+    sent_to = EncryptedCharField(_("sent to"), max_length=200)
+    method = models.CharField(_("how"), max_length=16, choices=TakedownMethod.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=16, choices=LegalBasis.choices)
+    deadline = models.DateTimeField(_("answer due"))
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=TakedownOutcome.choices,
+        default=TakedownOutcome.PENDING,
+    )
+    outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    recheck_on = models.DateField(_("check again on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["sent_to"])
+    objects = TakedownQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("takedown request")
+        verbose_name_plural = _("takedown requests")
+        ordering = ["sent_at", "id"]
+        indexes = [models.Index(fields=["outcome", "deadline"], name="takedown_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} ({self.sent_at:%Y-%m-%d})"
+
+    @property
+    def is_due(self) -> bool:
+        now = timezone.now()
+        today = timezone.localtime(now, BRUSSELS).date()
+        late = self.outcome == TakedownOutcome.PENDING and self.deadline < now
+        return late or (self.recheck_on is not None and self.recheck_on <= today)
+
+
+class ReferralKind(models.TextChoices):
+    POLICE = "police", _("Police")
+    CHILD_PROTECTION = "child_protection", _("Child protection")
+    VICTIM_SUPPORT = "victim_support", _("Victim support")
+    LEGAL_AID = "legal_aid", _("Legal aid")
+    STOPNCII = "stopncii", _("StopNCII.org advised")
+
+
+class ReferralOutcome(models.TextChoices):
+    PENDING = "pending", _("Not known yet")
+    TAKEN_UP = "taken_up", _("Taken up")
+    DECLINED = "declined", _("Declined by the person")
+    NOT_POSSIBLE = "not_possible", _("Not possible")
+
+
+class Referral(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="referrals")
+    kind = models.CharField(_("referred to"), max_length=20, choices=ReferralKind.choices)
+    referred_on = models.DateField(_("date"))
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=ReferralOutcome.choices,
+        default=ReferralOutcome.PENDING,
+    )
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["referred_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.referred_on:%Y-%m-%d})"

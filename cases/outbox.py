@@ -13,10 +13,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from institute.models import mail_language
 from institute.roles import Role
 
 from .models import Dossier, NotificationKind, OutboxMessage
@@ -40,13 +41,29 @@ def _queue_delivery(message_id: int) -> None:
 
 
 def outbox_enqueue(
-    *, kind: str, recipient: str, language: str, dossier: Dossier | None = None
+    *,
+    kind: str,
+    recipient: str,
+    language: str,
+    dossier: Dossier | None = None,
+    user=None,
+    key: str | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage.objects.create(
-        kind=kind, recipient=recipient, language=language, dossier=dossier
+        kind=kind, recipient=recipient, language=language, dossier=dossier, user=user, key=key
     )
     transaction.on_commit(lambda: _queue_delivery(message.pk))
     return message
+
+
+def _to_staff(kind: str, users, dossier: Dossier | None = None) -> list[OutboxMessage]:
+    """One message per staff member, each in the language they read mail in."""
+    return [
+        outbox_enqueue(
+            kind=kind, recipient=user.email, language=mail_language(user), dossier=dossier
+        )
+        for user in users
+    ]
 
 
 def _coordinators():
@@ -54,6 +71,7 @@ def _coordinators():
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.COORDINATOR)
         .exclude(email="")
+        .select_related("staff_profile")
         .distinct()
     )
 
@@ -62,12 +80,7 @@ def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
     """Alert the coordinators (urgently if a minor is involved) and acknowledge to the
     reporter if they gave an email address and asked for it."""
     kind = NotificationKind.URGENT_REPORT if dossier.involves_minor else NotificationKind.NEW_REPORT
-    messages = [
-        outbox_enqueue(
-            kind=kind, recipient=user.email, language=settings.LANGUAGE_CODE, dossier=dossier
-        )
-        for user in _coordinators()
-    ]
+    messages = _to_staff(kind, _coordinators(), dossier)
     if dossier.wants_acknowledgement and dossier.reporter_email:
         messages.append(
             outbox_enqueue(
@@ -85,18 +98,54 @@ def notify_reporter_added(*, dossier: Dossier) -> list[OutboxMessage]:
     the coordinators while nobody is assigned."""
     assignee = dossier.assignee
     if assignee is not None and assignee.is_active and assignee.email:
-        recipients = [assignee.email]
+        recipients = [assignee]
     else:
-        recipients = [user.email for user in _coordinators()]
+        recipients = list(_coordinators())
+    return _to_staff(NotificationKind.REPORTER_ADDED, recipients, dossier)
+
+
+def notify_assigned(*, dossier: Dossier) -> list[OutboxMessage]:
+    """Tell a staff member a dossier was given to them."""
+    assignee = dossier.assignee
+    if assignee is None or not assignee.email:
+        return []
+    return _to_staff(NotificationKind.ASSIGNED, [assignee], dossier)
+
+
+def notify_reporter_message(*, dossier: Dossier) -> list[OutboxMessage]:
+    """Tell a reporter who left an email address that a message waits for them on the
+    follow-up page. The mail says nothing else."""
+    if not dossier.reporter_email:
+        return []
     return [
         outbox_enqueue(
-            kind=NotificationKind.REPORTER_ADDED,
-            recipient=email,
-            language=settings.LANGUAGE_CODE,
+            kind=NotificationKind.REPORTER_MESSAGE,
+            recipient=dossier.reporter_email,
+            language=dossier.contact_language or dossier.language,
             dossier=dossier,
         )
-        for email in recipients
     ]
+
+
+def digest_key(user, day) -> str:
+    return f"digest:{user.pk}:{day.isoformat()}"
+
+
+def notify_daily_digest(*, user, day) -> OutboxMessage | None:
+    """Queue today's digest for one staff member, once: a second call the same day (a
+    beat that fired twice, a retried task) adds nothing."""
+    key = digest_key(user, day)
+    try:
+        with transaction.atomic():
+            return outbox_enqueue(
+                kind=NotificationKind.DAILY_DIGEST,
+                recipient=user.email,
+                language=mail_language(user),
+                user=user,
+                key=key,
+            )
+    except IntegrityError:
+        return None
 
 
 def _render(message: OutboxMessage) -> tuple[str, str]:
@@ -104,6 +153,10 @@ def _render(message: OutboxMessage) -> tuple[str, str]:
         "reference": message.dossier.reference if message.dossier_id else "",
         "site_url": settings.SITE_URL,
     }
+    if message.kind == NotificationKind.DAILY_DIGEST and message.user_id:
+        from .digest import digest_for
+
+        context["digest"] = digest_for(message.user)
     with translation.override(message.language):
         subject = render_to_string(f"cases/mail/{message.kind}_subject.txt", context)
         body = render_to_string(f"cases/mail/{message.kind}.txt", context)
@@ -119,7 +172,7 @@ def outbox_deliver(*, message_id: int) -> bool:
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("dossier")
+            .select_related("dossier", "user")
             .filter(pk=message_id, sent_at__isnull=True)
             .first()
         )

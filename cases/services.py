@@ -7,26 +7,38 @@ important happens in ``save()`` or in signals.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from institute.roles import Role, has_role
+from institute.roles import HANDLING_ROLES, has_role
 
+from .deadlines import first_contact_due, takedown_deadline
 from .evidence import check_evidence_files
 from .models import (
+    DOSSIER_PERSONAL_FIELDS,
+    AgeBand,
     ClosureReason,
+    ContactMethod,
     ContentLocation,
     Dossier,
     DossierEvent,
     EventKind,
     Evidence,
     ReferenceCounter,
+    Referral,
+    ReferralKind,
+    ReferralOutcome,
     Status,
+    TakedownOutcome,
+    TakedownRequest,
+    WaitingFor,
 )
+from .outbox import notify_assigned, notify_reporter_message
 
 
 class DossierError(Exception):
@@ -68,6 +80,7 @@ def dossier_create(
     if dossier.pk is not None:
         raise DossierError(_("This dossier has already been saved."))
     dossier.apply_priority_rules()
+    dossier.first_contact_due = first_contact_due(dossier.received_at, dossier.priority)
     dossier.reference = next_reference(year=dossier.received_year)
     dossier.full_clean(exclude=["reference"])
     dossier.save()
@@ -104,6 +117,23 @@ def _locked(dossier_id: int) -> Dossier:
     return Dossier.objects.select_for_update().get(pk=dossier_id)
 
 
+def _event(dossier: Dossier, kind: str, *, by, at: datetime | None, **fields) -> DossierEvent:
+    return DossierEvent.objects.create(
+        dossier=dossier, kind=kind, actor=by, at=at or timezone.now(), **fields
+    )
+
+
+def _not_in_future(moment, what: str) -> None:
+    # A minute of slack for clocks and forms filled in just now.
+    if moment is not None and moment > timezone.now() + timedelta(minutes=1):
+        raise DossierError(_("%(what)s cannot be in the future.") % {"what": what})
+
+
+def _refuse_if_closed(dossier: Dossier) -> None:
+    if dossier.status == Status.CLOSED:
+        raise DossierError(_("This dossier is closed; reopen it first."))
+
+
 @transaction.atomic
 def dossier_transition(
     *,
@@ -111,6 +141,7 @@ def dossier_transition(
     to: str,
     by=None,
     closure_reason: str = "",
+    waiting_for: str = "",
     note: str = "",
     at: datetime | None = None,
 ) -> Dossier:
@@ -139,40 +170,344 @@ def dossier_transition(
     else:
         dossier.closure_reason = ""
         dossier.closed_at = None
+    if new == Status.WAITING and waiting_for not in WaitingFor.values:
+        raise DossierError(_("Say who the dossier is waiting for."))
+    if new != Status.WAITING and waiting_for:
+        raise DossierError(_("Only a waiting dossier waits for someone."))
+    dossier.waiting_for = waiting_for
     dossier.status = new
-    dossier.save(update_fields=["status", "closure_reason", "closed_at", "updated_at"])
-    DossierEvent.objects.create(
-        dossier=dossier,
+    dossier._history_user = by
+    dossier.save(
+        update_fields=["status", "closure_reason", "closed_at", "waiting_for", "updated_at"]
+    )
+    _event(
+        dossier,
+        EventKind.STATUS_CHANGED,
+        by=by,
         at=at,
-        actor=by,
-        kind=EventKind.STATUS_CHANGED,
         old_status=old,
         new_status=new,
-        note=note,
+        note=note.strip(),
+        detail=closure_reason or waiting_for,
     )
     return dossier
 
 
 @transaction.atomic
+def dossier_triage(
+    *, dossier_id: int, accept: bool, by=None, note: str = "", at: datetime | None = None
+) -> Dossier:
+    """Decide on a new dossier: take it into progress (a case worker who does so while
+    nobody has it becomes its assignee), or close it because the Institute is not
+    competent, which needs a reason."""
+    dossier = _locked(dossier_id)
+    if dossier.status != Status.NEW:
+        raise DossierError(_("This dossier has already been triaged."))
+    if not accept:
+        if not note.strip():
+            raise DossierError(_("Say why the Institute is not competent."))
+        return dossier_transition(
+            dossier_id=dossier_id,
+            to=Status.CLOSED,
+            by=by,
+            closure_reason=ClosureReason.NOT_COMPETENT,
+            note=note,
+            at=at,
+        )
+    if dossier.assignee_id is None and by is not None and has_role(by, *HANDLING_ROLES):
+        dossier_assign(dossier_id=dossier_id, to=by, by=by, at=at)
+    return dossier_transition(
+        dossier_id=dossier_id, to=Status.IN_PROGRESS, by=by, note=note, at=at
+    )
+
+
+@transaction.atomic
 def dossier_assign(*, dossier_id: int, to, by=None, at: datetime | None = None) -> Dossier:
     """Give a dossier to a staff member (or take it back with ``to=None``)."""
-    if to is not None and not (to.is_active and has_role(to, Role.CASE_WORKER, Role.COORDINATOR)):
+    if to is not None and not (to.is_active and has_role(to, *HANDLING_ROLES)):
         raise DossierError(_("Dossiers can be assigned only to case workers and coordinators."))
     dossier = _locked(dossier_id)
-    if dossier.status == Status.CLOSED:
-        raise DossierError(_("A closed dossier cannot be assigned; reopen it first."))
+    _refuse_if_closed(dossier)
     if dossier.assignee_id == (to.pk if to else None):
         return dossier
     dossier.assignee = to
+    dossier._history_user = by
     dossier.save(update_fields=["assignee", "updated_at"])
-    DossierEvent.objects.create(
-        dossier=dossier,
-        at=at or timezone.now(),
-        actor=by,
-        kind=EventKind.ASSIGNED,
-        note=to.get_username() if to else "",
+    _event(dossier, EventKind.ASSIGNED, by=by, at=at, note=to.get_username() if to else "")
+    if to is not None and to != by:
+        notify_assigned(dossier=dossier)
+    return dossier
+
+
+@transaction.atomic
+def dossier_note_add(*, dossier_id: int, text: str, by=None, at: datetime | None = None):
+    """An internal note: staff read it, the reporter never does."""
+    if not text.strip():
+        raise DossierError(_("Write the note first."))
+    dossier = _locked(dossier_id)
+    return _event(dossier, EventKind.NOTE, by=by, at=at, note=text.strip())
+
+
+def _contact_made(dossier: Dossier, at: datetime) -> None:
+    if dossier.first_contact_at is None or at < dossier.first_contact_at:
+        dossier.first_contact_at = at
+        dossier.save(update_fields=["first_contact_at", "updated_at"])
+
+
+@transaction.atomic
+def dossier_message_reporter(
+    *, dossier_id: int, text: str, by=None, at: datetime | None = None
+) -> DossierEvent:
+    """A message the reporter reads on their follow-up page. If they left an email
+    address, a mail tells them there is news (and nothing more). Counts as contact."""
+    at = at or timezone.now()
+    if not text.strip():
+        raise DossierError(_("Write the message first."))
+    dossier = _locked(dossier_id)
+    if dossier.receipt_hash is None and not dossier.reporter_email:
+        raise DossierError(
+            _(
+                "This reporter has no receipt code and no email address: "
+                "a message cannot reach them."
+            )
+        )
+    event = _event(dossier, EventKind.MESSAGE_TO_REPORTER, by=by, at=at, note=text.strip())
+    _contact_made(dossier, at)
+    if dossier.reporter_email:
+        notify_reporter_message(dossier=dossier)
+    return event
+
+
+@transaction.atomic
+def dossier_contact_record(
+    *, dossier_id: int, method: str, by=None, note: str = "", at: datetime | None = None
+) -> DossierEvent:
+    """Staff reached the reporter (a call, a mail, a meeting): the first one stops the
+    first-contact clock."""
+    at = at or timezone.now()
+    if method not in ContactMethod.values:
+        raise DossierError(_("Say how contact was made."))
+    _not_in_future(at, _("The moment of contact"))
+    dossier = _locked(dossier_id)
+    event = _event(
+        dossier, EventKind.CONTACT_MADE, by=by, at=at, detail=method, note=note.strip()
+    )
+    _contact_made(dossier, at)
+    return event
+
+
+# Fields staff may correct after intake. Coded ones are kept in the field history and
+# shown before/after; personal ones are encrypted and never copied into the history, so
+# the timeline says only that they changed.
+DETAIL_FIELDS = (
+    "form_ncii",
+    "form_voyeurism",
+    "form_sextortion",
+    "priority",
+    "received_at",
+    "channel",
+    "language",
+    "reporter_type",
+    "reporter_gender",
+    "organisation_kind",
+    "person_age_band",
+    "person_minor_on_images",
+    "person_gender",
+    "author_relation",
+    "still_circulating",
+    "threat_active",
+    "threat_deadline",
+    "contact_language",
+    *DOSSIER_PERSONAL_FIELDS,
+)
+
+
+@transaction.atomic
+def dossier_update_details(
+    *, dossier_id: int, changes: dict, by=None, at: datetime | None = None
+) -> Dossier:
+    """Correct what was recorded at intake. Validates the whole dossier (a minor on the
+    images keeps it urgent; at least one form of abuse); moves the first-contact
+    deadline if the priority or the date received changed before any contact."""
+    unknown = set(changes) - set(DETAIL_FIELDS)
+    if unknown:
+        raise DossierError(_("These details cannot be changed here."))
+    dossier = _locked(dossier_id)
+    changed = sorted(name for name, value in changes.items() if getattr(dossier, name) != value)
+    if not changed:
+        return dossier
+    for name in changed:
+        setattr(dossier, name, changes[name])
+    _not_in_future(dossier.received_at, _("The date received"))
+    if {"priority", "received_at"} & set(changed) and dossier.first_contact_at is None:
+        dossier.first_contact_due = first_contact_due(dossier.received_at, dossier.priority)
+    try:
+        dossier.full_clean(exclude=["reference"])
+    except ValidationError as error:
+        raise DossierError(" ".join(error.messages)) from None
+    dossier._history_user = by
+    dossier.save()
+    history = dossier.history.order_by("-history_id").first()
+    _event(
+        dossier,
+        EventKind.DETAILS_CHANGED,
+        by=by,
+        at=at,
+        history_id=history.history_id,
+        detail=",".join(name for name in changed if name in DOSSIER_PERSONAL_FIELDS),
     )
     return dossier
+
+
+@transaction.atomic
+def takedown_request_record(
+    *,
+    location_id: int,
+    sent_to: str,
+    method: str,
+    legal_basis: str,
+    by=None,
+    sent_at: datetime | None = None,
+    deadline: datetime | None = None,
+    note: str = "",
+) -> TakedownRequest:
+    """Record a removal request sent for one content location. The answer is due
+    ``TAKEDOWN_DEADLINE_HOURS`` after sending unless another deadline is given."""
+    sent_at = sent_at or timezone.now()
+    location = ContentLocation.objects.get(pk=location_id)
+    dossier = _locked(location.dossier_id)
+    _refuse_if_closed(dossier)
+    _not_in_future(sent_at, _("The moment the request was sent"))
+    deadline = deadline or takedown_deadline(sent_at)
+    if deadline <= sent_at:
+        raise DossierError(_("The answer cannot be due before the request was sent."))
+    if not sent_to.strip():
+        raise DossierError(_("Say to whom the request was sent."))
+    takedown = TakedownRequest(
+        dossier=dossier,
+        location=location,
+        sent_at=sent_at,
+        sent_to=sent_to.strip(),
+        method=method,
+        legal_basis=legal_basis,
+        deadline=deadline,
+        created_by=by,
+    )
+    try:
+        takedown.full_clean()
+    except ValidationError as error:
+        raise DossierError(" ".join(error.messages)) from None
+    takedown.save()
+    _event(dossier, EventKind.TAKEDOWN_REQUESTED, by=by, at=sent_at, takedown=takedown, note=note)
+    return takedown
+
+
+@transaction.atomic
+def takedown_outcome_record(
+    *,
+    takedown_id: int,
+    outcome: str,
+    by=None,
+    recheck_on: date | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> TakedownRequest:
+    """What came of a request (or of a later check): removed, refused, no answer, or
+    uploaded again; with the day to check again, if any."""
+    at = at or timezone.now()
+    if outcome not in TakedownOutcome.values or outcome == TakedownOutcome.PENDING:
+        raise DossierError(_("Choose what came of the request."))
+    dossier_id = TakedownRequest.objects.values_list("dossier_id", flat=True).get(pk=takedown_id)
+    dossier = _locked(dossier_id)
+    _refuse_if_closed(dossier)
+    if recheck_on is not None and recheck_on < timezone.localdate(at):
+        raise DossierError(_("The day to check again cannot be in the past."))
+    takedown = TakedownRequest.objects.get(pk=takedown_id)
+    takedown.outcome = outcome
+    takedown.outcome_at = at
+    takedown.recheck_on = recheck_on
+    takedown._history_user = by
+    takedown.save(update_fields=["outcome", "outcome_at", "recheck_on"])
+    _event(
+        dossier,
+        EventKind.TAKEDOWN_OUTCOME,
+        by=by,
+        at=at,
+        takedown=takedown,
+        detail=outcome,
+        note=note.strip(),
+    )
+    return takedown
+
+
+@transaction.atomic
+def referral_record(
+    *,
+    dossier_id: int,
+    kind: str,
+    referred_on: date,
+    by=None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Referral:
+    if kind not in ReferralKind.values:
+        raise DossierError(_("Choose where the person was referred to."))
+    dossier = _locked(dossier_id)
+    _refuse_if_closed(dossier)
+    if referred_on > timezone.localdate():
+        raise DossierError(_("The date of the referral cannot be in the future."))
+    referral = Referral.objects.create(
+        dossier=dossier, kind=kind, referred_on=referred_on, created_by=by
+    )
+    _event(dossier, EventKind.REFERRAL_MADE, by=by, at=at, referral=referral, note=note.strip())
+    return referral
+
+
+@transaction.atomic
+def referral_outcome_record(
+    *,
+    referral_id: int,
+    outcome: str,
+    outcome_on: date | None = None,
+    by=None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Referral:
+    if outcome not in ReferralOutcome.values or outcome == ReferralOutcome.PENDING:
+        raise DossierError(_("Choose what came of the referral."))
+    dossier_id = Referral.objects.values_list("dossier_id", flat=True).get(pk=referral_id)
+    dossier = _locked(dossier_id)
+    referral = Referral.objects.get(pk=referral_id)
+    outcome_on = outcome_on or timezone.localdate()
+    if outcome_on < referral.referred_on or outcome_on > timezone.localdate():
+        raise DossierError(_("The outcome date must lie between the referral and today."))
+    referral.outcome = outcome
+    referral.outcome_on = outcome_on
+    referral._history_user = by
+    referral.save(update_fields=["outcome", "outcome_on"])
+    _event(
+        dossier,
+        EventKind.REFERRAL_OUTCOME,
+        by=by,
+        at=at,
+        referral=referral,
+        detail=outcome,
+        note=note.strip(),
+    )
+    return referral
+
+
+def referrals_suggested(dossier: Dossier, referrals: Iterable[Referral]) -> list[ReferralKind]:
+    """Referrals the situation calls for and that are not recorded yet: child protection
+    whenever a minor is involved, StopNCII.org for images that can be hashed."""
+    done = {referral.kind for referral in referrals}
+    minor = dossier.involves_minor or AgeBand(dossier.person_age_band).is_minor
+    suggested = []
+    if minor and ReferralKind.CHILD_PROTECTION not in done:
+        suggested.append(ReferralKind.CHILD_PROTECTION)
+    if (dossier.form_ncii or dossier.form_sextortion) and ReferralKind.STOPNCII not in done:
+        suggested.append(ReferralKind.STOPNCII)
+    return suggested
 
 
 def evidence_attach(

@@ -30,3 +30,13 @@ def deliver_pending_outbox() -> int:
     if sent:
         logger.info("outbox sweep sent %d messages", sent)
     return sent
+
+
+@shared_task(ignore_result=True)
+def send_daily_digests() -> int:
+    """Daily (Celery beat): overdue first contacts and due takedowns, per staff member."""
+    from .digest import send_daily_digests as queue_digests
+
+    queued = len(queue_digests())
+    logger.info("daily digest queued for %d staff members", queued)
+    return queued

@@ -32,6 +32,7 @@ from cases.models import (
     ReporterType,
     Status,
     StepTaken,
+    WaitingFor,
     YesNoUnknown,
 )
 from cases.services import dossier_assign, dossier_create, dossier_transition
@@ -215,6 +216,7 @@ def _progress(rng: random.Random, dossier: Dossier, users: dict) -> None:
             dossier_transition(
                 dossier_id=dossier.pk,
                 to=Status.WAITING,
+                waiting_for=WaitingFor.PLATFORM,
                 by=worker,
                 at=step + timedelta(hours=rng.randint(4, 48)),
                 note="Waiting for the platform's answer.",

@@ -13,6 +13,10 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Technical administrator")
 
 
+# Those who handle dossiers (as opposed to reading statistics or running the system).
+HANDLING_ROLES = (Role.COORDINATOR, Role.CASE_WORKER)
+
+
 def roles_of(user: Any) -> set[Role]:
     """The roles a user holds; cached on the user object for the request."""
     if not user.is_authenticated or not user.is_active:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -202,9 +203,23 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_TIMEZONE = "Europe/Brussels"
 # Our logging configuration (which withholds exception messages) applies to workers too.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Case work deadlines: first contact is due this many Belgian working days after a report
+# arrives (an urgent one the same day); a platform has this many hours to answer a
+# takedown request before it shows as due.
+FIRST_CONTACT_WORKING_DAYS = env_int("FIRST_CONTACT_WORKING_DAYS", 2)
+TAKEDOWN_DEADLINE_HOURS = env_int("TAKEDOWN_DEADLINE_HOURS", 24)
+# Hour (Brussels time) at which Celery beat sends staff their daily digest.
+DIGEST_HOUR = env_int("DIGEST_HOUR", 7)
+
 CELERY_BEAT_SCHEDULE = {
     # Delivers notifications whose task was lost (broker down) or failed (mail down).
     "deliver-pending-outbox": {"task": "cases.tasks.deliver_pending_outbox", "schedule": 60.0},
+    # Overdue first contacts and due takedowns, one mail per staff member per day.
+    "daily-digest": {
+        "task": "cases.tasks.send_daily_digests",
+        "schedule": crontab(minute=0, hour=DIGEST_HOUR),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,13 +3,22 @@ import threading
 import pytest
 from django.db import connections
 
-from cases.models import ClosureReason, Dossier, DossierEvent, EventKind, Status
+from cases.models import ClosureReason, Dossier, DossierEvent, EventKind, Status, WaitingFor
 from cases.services import TRANSITIONS, DossierError, dossier_assign, dossier_transition
 from tests.factories import DossierFactory
 
 pytestmark = pytest.mark.django_db
 
 ALL_MOVES = [(old, new) for old in Status for new in Status]
+
+
+def _needed_for(status: Status) -> dict:
+    """What a move to ``status`` must say: why it closes, or who it waits for."""
+    if status == Status.CLOSED:
+        return {"closure_reason": ClosureReason.CONTENT_REMOVED}
+    if status == Status.WAITING:
+        return {"waiting_for": WaitingFor.PLATFORM}
+    return {}
 
 
 def _dossier_in(status: Status) -> Dossier:
@@ -21,8 +30,7 @@ def _dossier_in(status: Status) -> Dossier:
         Status.CLOSED: [Status.CLOSED],
     }[status]
     for step in path:
-        reason = ClosureReason.OTHER if step == Status.CLOSED else ""
-        dossier_transition(dossier_id=dossier.pk, to=step, closure_reason=reason)
+        dossier_transition(dossier_id=dossier.pk, to=step, **_needed_for(step))
     dossier.refresh_from_db()
     assert dossier.status == status
     return dossier
@@ -32,9 +40,9 @@ def _dossier_in(status: Status) -> Dossier:
 def test_every_move_is_allowed_or_refused_as_the_table_says(old, new):
     dossier = _dossier_in(old)
     events_before = dossier.events.count()
-    reason = ClosureReason.CONTENT_REMOVED if new == Status.CLOSED else ""
+    needed = _needed_for(new)
     if new in TRANSITIONS[old]:
-        dossier_transition(dossier_id=dossier.pk, to=new, closure_reason=reason, note="why")
+        dossier_transition(dossier_id=dossier.pk, to=new, note="why", **needed)
         dossier.refresh_from_db()
         assert dossier.status == new
         event = dossier.events.latest("id")
@@ -45,9 +53,10 @@ def test_every_move_is_allowed_or_refused_as_the_table_says(old, new):
             "why",
         )
         assert (dossier.closed_at is not None) == (new == Status.CLOSED)
+        assert dossier.waiting_for == needed.get("waiting_for", "")
     else:
         with pytest.raises(DossierError):
-            dossier_transition(dossier_id=dossier.pk, to=new, closure_reason=reason)
+            dossier_transition(dossier_id=dossier.pk, to=new, **needed)
         dossier.refresh_from_db()
         assert dossier.status == old
         assert dossier.events.count() == events_before

@@ -42,12 +42,17 @@ def record_access(
     )
 
 
-def dossier_for(request: HttpRequest, pk: int, *, action: str = AccessAction.VIEW) -> Dossier:
-    """The dossier, if this user may see it (else 404), with the access recorded."""
+def visible_dossier(user, pk: int) -> Dossier:
+    """The dossier, if this user may see it; else 404, as if it did not exist."""
     try:
-        dossier = visible_dossiers(request.user).get(pk=pk)
+        return visible_dossiers(user).get(pk=pk)
     except Dossier.DoesNotExist:
         raise Http404 from None
+
+
+def dossier_for(request: HttpRequest, pk: int, *, action: str = AccessAction.VIEW) -> Dossier:
+    """The dossier, if this user may see it (else 404), with the access recorded."""
+    dossier = visible_dossier(request.user, pk)
     record_access(user=request.user, dossier=dossier, action=action)
     return dossier
 

@@ -4,25 +4,45 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from institute.roles import Role
+from institute.roles import HANDLING_ROLES
+from intake.forms import ReportForm
 
-from .models import Channel, Dossier, FormOfAbuse, Language, Priority, Status
+from .models import (
+    Channel,
+    ClosureReason,
+    ContactMethod,
+    Dossier,
+    FormOfAbuse,
+    Language,
+    LegalBasis,
+    Priority,
+    ReferralKind,
+    ReferralOutcome,
+    Status,
+    TakedownMethod,
+    TakedownOutcome,
+    WaitingFor,
+)
+from .services import DETAIL_FIELDS
 
 SORTS = {
     "-received_at": _("Newest first"),
     "received_at": _("Oldest first"),
     "reference": _("Reference"),
     "status": _("Status"),
+    "first_contact_due": _("First contact due"),
 }
 
 
 def handlers() -> QuerySet:
     return (
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[Role.COORDINATOR, Role.CASE_WORKER])
+        .objects.filter(is_active=True, groups__name__in=HANDLING_ROLES)
         .distinct()
         .order_by("first_name", "username")
     )
@@ -54,6 +74,7 @@ class DossierFilterForm(forms.Form):
     received_to = forms.DateField(
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    overdue = forms.BooleanField(label=_("Only overdue"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=list(SORTS.items()), required=False)
 
     def __init__(self, *args, user=None, **kwargs) -> None:
@@ -87,9 +108,200 @@ class DossierFilterForm(forms.Form):
             dossiers = dossiers.filter(assignee__isnull=True)
         elif data["assignee"]:
             dossiers = dossiers.filter(assignee_id=data["assignee"])
+        if data["overdue"]:
+            dossiers = dossiers.overdue()
         if data["received_from"]:
             dossiers = dossiers.filter(received_at__date__gte=data["received_from"])
         if data["received_to"]:
             dossiers = dossiers.filter(received_at__date__lte=data["received_to"])
         order = data["sort"] or "-received_at"
         return dossiers.order_by(order, "-id")
+
+
+# Workflow forms. Each one only gathers input; the service decides whether the move is
+# allowed and says why not (cases.services.DossierError).
+
+TEXTAREA = forms.Textarea(attrs={"rows": 3})
+TODAY_INPUT = forms.DateInput(attrs={"type": "date"})
+MOMENT_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+def _note(label=None, *, required=False) -> forms.CharField:
+    return forms.CharField(
+        label=label or _("Note"), widget=TEXTAREA, max_length=10000, required=required
+    )
+
+
+class TriageForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("accept", _("Take into progress")),
+            ("not_competent", _("Close: the Institute is not competent")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = _note(_("Reason or note (required when closing)"))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ChoiceField(label=_("Assign to"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.handlers = {str(u.pk): u for u in handlers()}
+        self.fields["assignee"].choices = [
+            ("", _("Nobody")),
+            *[(pk, u.get_full_name() or u.get_username()) for pk, u in self.handlers.items()],
+        ]
+        self.fields["assignee"].required = False
+
+    def clean_assignee(self):
+        """The chosen staff member, or None for nobody."""
+        return self.handlers.get(self.cleaned_data["assignee"])
+
+
+class StatusForm(forms.Form):
+    waiting_for = forms.ChoiceField(
+        label=_("Waiting for"), choices=[("", "—"), *WaitingFor.choices], required=False
+    )
+    closure_reason = forms.ChoiceField(
+        label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices], required=False
+    )
+    note = _note()
+
+
+class NoteForm(forms.Form):
+    text = _note(_("Internal note (never shown to the reporter)"), required=True)
+
+
+class MessageForm(forms.Form):
+    text = _note(_("Message to the reporter"), required=True)
+
+
+class ContactForm(forms.Form):
+    method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
+    at = forms.DateTimeField(
+        label=_("When (empty: now)"),
+        required=False,
+        input_formats=MOMENT_FORMATS,
+        widget=MOMENT_INPUT,
+    )
+    note = _note()
+
+
+class TakedownForm(forms.Form):
+    location = forms.TypedChoiceField(label=_("Content location"), coerce=int)
+    sent_to = forms.CharField(
+        label=_("Sent to"),
+        max_length=200,
+        help_text=_("For example the platform's abuse desk or its address."),
+    )
+    method = forms.ChoiceField(label=_("How"), choices=TakedownMethod.choices)
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+    sent_at = forms.DateTimeField(
+        label=_("Sent at (empty: now)"),
+        required=False,
+        input_formats=MOMENT_FORMATS,
+        widget=MOMENT_INPUT,
+    )
+    deadline = forms.DateTimeField(
+        label=_("Answer due (empty: the usual deadline)"),
+        required=False,
+        input_formats=MOMENT_FORMATS,
+        widget=MOMENT_INPUT,
+    )
+    note = _note()
+
+    def __init__(self, *args, locations=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].choices = [
+            (location.pk, f"{index}. {location}") for index, location in enumerate(locations, 1)
+        ]
+
+
+class TakedownOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[c for c in TakedownOutcome.choices if c[0] != TakedownOutcome.PENDING],
+    )
+    recheck_on = forms.DateField(label=_("Check again on"), required=False, widget=TODAY_INPUT)
+    note = _note()
+
+
+class ReferralForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Referred to"), choices=ReferralKind.choices)
+    referred_on = forms.DateField(label=_("Date"), widget=TODAY_INPUT, initial=timezone.localdate)
+    note = _note()
+
+
+class ReferralOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[c for c in ReferralOutcome.choices if c[0] != ReferralOutcome.PENDING],
+    )
+    outcome_on = forms.DateField(label=_("Date (empty: today)"), required=False, widget=TODAY_INPUT)
+    note = _note()
+
+
+class DetailsForm(forms.ModelForm):
+    """Corrections to what was recorded at intake (cases.services.DETAIL_FIELDS)."""
+
+    class Meta:
+        model = Dossier
+        fields = DETAIL_FIELDS
+        widgets = {
+            "received_at": MOMENT_INPUT,
+            "threat_deadline": MOMENT_INPUT,
+            "safe_contact_instructions": TEXTAREA,
+            "description": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ["received_at", "threat_deadline"]:
+            self.fields[name].input_formats = MOMENT_FORMATS
+            # The input has minutes only: compare at that precision, so that saving the
+            # form unchanged does not move the date by its seconds.
+            if self.initial.get(name):
+                self.initial[name] = self.initial[name].replace(second=0, microsecond=0)
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+    def _post_clean(self) -> None:
+        # The service validates the whole dossier under its lock; the form does not
+        # write to the instance, so a refused change leaves nothing half-applied.
+        pass
+
+
+class StaffReportForm(ReportForm):
+    """The public form's questions, for a report that came by phone, mail, letter or in
+    person, plus how and when it arrived."""
+
+    channel = forms.ChoiceField(
+        label=_("Received by"), choices=[c for c in Channel.choices if c[0] != Channel.WEB]
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        input_formats=MOMENT_FORMATS,
+        widget=MOMENT_INPUT,
+        initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
+    )
+    language = forms.ChoiceField(label=_("Language of the report"), choices=Language.choices)
+
+    field_order = ["channel", "received_at", "language"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ["leave_empty", "consent"]:
+            del self.fields[name]
+        self.fields["contact"].label = _("May the Institute contact the reporter?")
+        self.fields["wants_acknowledgement"].label = _("Send an acknowledgement by email")
+
+    def clean_received_at(self):
+        received_at = self.cleaned_data["received_at"]
+        if received_at > timezone.now():
+            raise ValidationError(_("The date received cannot be in the future."))
+        return received_at

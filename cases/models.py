@@ -396,6 +396,10 @@ class Dossier(models.Model):
         for form in FormOfAbuse:
             setattr(self, form.column, form in codes)
 
+    def get_reporter_category_display(self) -> str:
+        # A generated column gets no get_FOO_display() of its own.
+        return str(dict(ReporterCategory.choices).get(self.reporter_category, ""))
+
     def get_forms_display(self) -> list[str]:
         return [str(FormOfAbuse(code).label) for code in self.forms]
 
@@ -527,6 +531,19 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+    def get_detail_display(self) -> str:
+        """The coded detail in words: a closure reason, who is waited for, how contact
+        was made, what came of a takedown or a referral."""
+        choices = {
+            EventKind.STATUS_CHANGED: (
+                WaitingFor.choices if self.new_status == Status.WAITING else ClosureReason.choices
+            ),
+            EventKind.CONTACT_MADE: ContactMethod.choices,
+            EventKind.TAKEDOWN_OUTCOME: TakedownOutcome.choices,
+            EventKind.REFERRAL_OUTCOME: ReferralOutcome.choices,
+        }.get(self.kind, [])
+        return str(dict(choices).get(self.detail, self.detail))
 
 
 class ReferenceCounter(models.Model):

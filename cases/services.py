@@ -216,9 +216,7 @@ def dossier_triage(
         )
     if dossier.assignee_id is None and by is not None and has_role(by, *HANDLING_ROLES):
         dossier_assign(dossier_id=dossier_id, to=by, by=by, at=at)
-    return dossier_transition(
-        dossier_id=dossier_id, to=Status.IN_PROGRESS, by=by, note=note, at=at
-    )
+    return dossier_transition(dossier_id=dossier_id, to=Status.IN_PROGRESS, by=by, note=note, at=at)
 
 
 @transaction.atomic
@@ -289,9 +287,7 @@ def dossier_contact_record(
         raise DossierError(_("Say how contact was made."))
     _not_in_future(at, _("The moment of contact"))
     dossier = _locked(dossier_id)
-    event = _event(
-        dossier, EventKind.CONTACT_MADE, by=by, at=at, detail=method, note=note.strip()
-    )
+    event = _event(dossier, EventKind.CONTACT_MADE, by=by, at=at, detail=method, note=note.strip())
     _contact_made(dossier, at)
     return event
 

@@ -6,5 +6,32 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.dossier_list, name="dossier-list"),
+    path("new/", views.staff_report, name="staff-report"),
+    path("takedowns/", views.takedowns_due, name="takedowns-due"),
     path("<int:pk>/", views.dossier_detail, name="dossier-detail"),
+    path("<int:pk>/details/", views.dossier_details, name="dossier-details"),
+    path("<int:pk>/triage/", views.dossier_triage, name="dossier-triage"),
+    path("<int:pk>/assign/", views.dossier_assign, name="dossier-assign"),
+    path("<int:pk>/status/<slug:move>/", views.dossier_status, name="dossier-status"),
+    path("<int:pk>/note/", views.dossier_note, name="dossier-note"),
+    path("<int:pk>/message/", views.dossier_message, name="dossier-message"),
+    path("<int:pk>/contact/", views.dossier_contact, name="dossier-contact"),
+    path("<int:pk>/takedowns/", views.takedown_create, name="takedown-create"),
+    path(
+        "<int:pk>/takedowns/<int:takedown_pk>/outcome/",
+        views.takedown_outcome,
+        name="takedown-outcome",
+    ),
+    path(
+        "<int:pk>/locations/<int:location_pk>/request/",
+        views.takedown_text,
+        name="takedown-text",
+    ),
+    path("<int:pk>/referrals/", views.referral_create, name="referral-create"),
+    path(
+        "<int:pk>/referrals/<int:referral_pk>/outcome/",
+        views.referral_outcome,
+        name="referral-outcome",
+    ),
+    path("<int:pk>/files/<int:evidence_pk>/", views.evidence_download, name="evidence-download"),
 ]

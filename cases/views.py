@@ -1,19 +1,68 @@
-"""Staff pages for dossiers. Every view asks cases.access who may see what."""
+"""Staff pages for dossiers. Every view asks cases.access who may see what, and every
+change goes through a service in cases.services."""
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from institute.roles import Role, has_role
+from intake import receipts
+from intake.forms import LocationFormSet
+from intake.services import previous_submission, report_submit
 
-from .access import dossier_for, staff_view, visible_dossiers
-from .forms import DossierFilterForm
-from .models import AccessLogEntry, DossierEvent, Priority
+from . import services
+from .access import dossier_for, record_access, staff_view, visible_dossier, visible_dossiers
+from .forms import (
+    AssignForm,
+    ContactForm,
+    DetailsForm,
+    DossierFilterForm,
+    MessageForm,
+    NoteForm,
+    ReferralForm,
+    ReferralOutcomeForm,
+    StaffReportForm,
+    StatusForm,
+    TakedownForm,
+    TakedownOutcomeForm,
+    TriageForm,
+)
+from .models import (
+    AccessAction,
+    AccessLogEntry,
+    ContentLocation,
+    Dossier,
+    Evidence,
+    Language,
+    Priority,
+    Referral,
+    Status,
+    TakedownRequest,
+)
+from .timeline import timeline
 
 PAGE_SIZE = 25
+
+# The status moves offered on a dossier's page once it is triaged, by the name in their
+# URL; which ones apply is asked of cases.services.allowed_transitions.
+MOVES = {
+    "wait": Status.WAITING,
+    "resume": Status.IN_PROGRESS,
+    "close": Status.CLOSED,
+    "reopen": Status.IN_PROGRESS,
+}
 
 
 @require_GET
@@ -36,25 +85,429 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _detail_page(
+    request: HttpRequest, dossier: Dossier, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
+    """The dossier page; ``bound`` replaces one of its forms by the one just posted, so
+    its errors show where it was filled in."""
+    locations = list(
+        ContentLocation.objects.filter(dossier=dossier).prefetch_related(
+            Prefetch(
+                "takedowns",
+                queryset=TakedownRequest.objects.order_by("sent_at", "id"),
+            )
+        )
+    )
+    referrals = list(Referral.objects.filter(dossier=dossier))
+    allowed = services.allowed_transitions(dossier)
+    if dossier.status == Status.NEW:
+        allowed = frozenset()  # a new dossier is triaged first
+    is_coordinator = has_role(request.user, Role.COORDINATOR)
+    bound = bound or {}
+
+    def form(prefix: str, form_class: type, **kwargs):
+        return bound.get(prefix) or form_class(prefix=prefix, **kwargs)
+
+    forms = {
+        "triage": form("triage", TriageForm),
+        "note": form("note", NoteForm),
+        "message": form("message", MessageForm),
+        "contact": form("contact", ContactForm),
+        "takedown": form("takedown", TakedownForm, locations=locations),
+        "referral": form("referral", ReferralForm),
+        **{move: form(move, StatusForm) for move in MOVES},
+    }
+    if is_coordinator:
+        forms["assign"] = form("assign", AssignForm, initial={"assignee": dossier.assignee_id})
+    for location in locations:
+        for takedown in location.takedowns.all():
+            takedown.outcome_form = form(f"takedown-{takedown.pk}", TakedownOutcomeForm)
+    for referral in referrals:
+        referral.outcome_form = form(f"referral-{referral.pk}", ReferralOutcomeForm)
+    context = {
+        "dossier": dossier,
+        "locations": locations,
+        "evidence": Evidence.objects.filter(dossier=dossier),
+        "referrals": referrals,
+        "suggested_referrals": services.referrals_suggested(dossier, referrals),
+        "timeline": timeline(dossier),
+        "access_log": (
+            AccessLogEntry.objects.filter(dossier=dossier).select_related("user", "evidence")[:50]
+            if is_coordinator
+            else None
+        ),
+        "can_message": bool(dossier.receipt_hash or dossier.reporter_email),
+        "forms": forms,
+        "moves": {
+            "wait": Status.WAITING in allowed,
+            "resume": dossier.status == Status.WAITING,
+            "close": Status.CLOSED in allowed,
+            "reopen": dossier.status == Status.CLOSED,
+        },
+    }
+    return render(request, "cases/dossier_detail.html", context, status=status)
+
+
 @require_GET
 @staff_view()
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dossier = dossier_for(request, pk)
-    events = DossierEvent.objects.filter(dossier=dossier).select_related("actor")
-    is_coordinator = has_role(request.user, Role.COORDINATOR)
-    access_log = (
-        AccessLogEntry.objects.filter(dossier=dossier).select_related("user")[:50]
-        if is_coordinator
-        else None
+    return _detail_page(request, dossier_for(request, pk))
+
+
+def _perform(
+    request: HttpRequest,
+    pk: int,
+    prefix: str,
+    form_class: type,
+    action: Callable,
+    success: str,
+    **form_kwargs,
+) -> HttpResponse:
+    """Run one workflow action posted from the dossier page.
+
+    An invalid form shows the page again with its errors (400); a move the service
+    refuses comes back as an error message, with nothing changed."""
+    dossier = dossier_for(request, pk, action=AccessAction.CHANGE)
+    if callable(form_kwargs.get("locations")):
+        form_kwargs["locations"] = form_kwargs["locations"](dossier)
+    form = form_class(request.POST, prefix=prefix, **form_kwargs)
+    if not form.is_valid():
+        return _detail_page(request, dossier, bound={prefix: form}, status=400)
+    try:
+        action(dossier, form.cleaned_data)
+    except services.DossierError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("cases:dossier-detail", pk=dossier.pk)
+
+
+@require_POST
+@staff_view()
+def dossier_triage(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform(
+        request,
+        pk,
+        "triage",
+        TriageForm,
+        lambda dossier, data: services.dossier_triage(
+            dossier_id=dossier.pk,
+            accept=data["decision"] == "accept",
+            note=data["note"],
+            by=request.user,
+        ),
+        _("The dossier has been triaged."),
     )
+
+
+@require_POST
+@staff_view(Role.COORDINATOR)
+def dossier_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform(
+        request,
+        pk,
+        "assign",
+        AssignForm,
+        lambda dossier, data: services.dossier_assign(
+            dossier_id=dossier.pk, to=data["assignee"], by=request.user
+        ),
+        _("The assignment has been saved."),
+    )
+
+
+@require_POST
+@staff_view()
+def dossier_status(request: HttpRequest, pk: int, move: str) -> HttpResponse:
+    """Wait (for someone), resume, close (with a reason) or reopen."""
+    if move not in MOVES:
+        raise Http404
+    to = MOVES[move]
+    return _perform(
+        request,
+        pk,
+        move,
+        StatusForm,
+        lambda dossier, data: services.dossier_transition(
+            dossier_id=dossier.pk,
+            to=to,
+            waiting_for=data["waiting_for"] if to == Status.WAITING else "",
+            closure_reason=data["closure_reason"] if to == Status.CLOSED else "",
+            note=data["note"],
+            by=request.user,
+        ),
+        _("The status has been changed."),
+    )
+
+
+@require_POST
+@staff_view()
+def dossier_note(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform(
+        request,
+        pk,
+        "note",
+        NoteForm,
+        lambda dossier, data: services.dossier_note_add(
+            dossier_id=dossier.pk, text=data["text"], by=request.user
+        ),
+        _("The note has been added."),
+    )
+
+
+@require_POST
+@staff_view()
+def dossier_message(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform(
+        request,
+        pk,
+        "message",
+        MessageForm,
+        lambda dossier, data: services.dossier_message_reporter(
+            dossier_id=dossier.pk, text=data["text"], by=request.user
+        ),
+        _("The message has been sent. The reporter reads it on their follow-up page."),
+    )
+
+
+@require_POST
+@staff_view()
+def dossier_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform(
+        request,
+        pk,
+        "contact",
+        ContactForm,
+        lambda dossier, data: services.dossier_contact_record(
+            dossier_id=dossier.pk,
+            method=data["method"],
+            at=data["at"],
+            note=data["note"],
+            by=request.user,
+        ),
+        _("The contact has been recorded."),
+    )
+
+
+def _dossier_locations(dossier: Dossier) -> list[ContentLocation]:
+    return list(ContentLocation.objects.filter(dossier=dossier))
+
+
+@require_POST
+@staff_view()
+def takedown_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform(
+        request,
+        pk,
+        "takedown",
+        TakedownForm,
+        lambda dossier, data: services.takedown_request_record(
+            location_id=data["location"],
+            sent_to=data["sent_to"],
+            method=data["method"],
+            legal_basis=data["legal_basis"],
+            sent_at=data["sent_at"],
+            deadline=data["deadline"],
+            note=data["note"],
+            by=request.user,
+        ),
+        _("The takedown request has been recorded."),
+        locations=_dossier_locations,
+    )
+
+
+@require_POST
+@staff_view()
+def takedown_outcome(request: HttpRequest, pk: int, takedown_pk: int) -> HttpResponse:
+    get_object_or_404(visible_dossier(request.user, pk).takedowns, pk=takedown_pk)
+    return _perform(
+        request,
+        pk,
+        f"takedown-{takedown_pk}",
+        TakedownOutcomeForm,
+        lambda dossier, data: services.takedown_outcome_record(
+            takedown_id=takedown_pk,
+            outcome=data["outcome"],
+            recheck_on=data["recheck_on"],
+            note=data["note"],
+            by=request.user,
+        ),
+        _("The outcome has been recorded."),
+    )
+
+
+@require_POST
+@staff_view()
+def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _perform(
+        request,
+        pk,
+        "referral",
+        ReferralForm,
+        lambda dossier, data: services.referral_record(
+            dossier_id=dossier.pk,
+            kind=data["kind"],
+            referred_on=data["referred_on"],
+            note=data["note"],
+            by=request.user,
+        ),
+        _("The referral has been recorded."),
+    )
+
+
+@require_POST
+@staff_view()
+def referral_outcome(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+    get_object_or_404(visible_dossier(request.user, pk).referrals, pk=referral_pk)
+    return _perform(
+        request,
+        pk,
+        f"referral-{referral_pk}",
+        ReferralOutcomeForm,
+        lambda dossier, data: services.referral_outcome_record(
+            referral_id=referral_pk,
+            outcome=data["outcome"],
+            outcome_on=data["outcome_on"],
+            note=data["note"],
+            by=request.user,
+        ),
+        _("The outcome has been recorded."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct what was recorded at intake."""
+    if request.method == "GET":
+        dossier = dossier_for(request, pk)
+        return render(
+            request,
+            "cases/dossier_details.html",
+            {"dossier": dossier, "form": DetailsForm(instance=dossier)},
+        )
+    dossier = dossier_for(request, pk, action=AccessAction.CHANGE)
+    form = DetailsForm(request.POST, instance=dossier)
+    if form.is_valid():
+        try:
+            services.dossier_update_details(
+                dossier_id=dossier.pk, changes=form.changes(), by=request.user
+            )
+        except services.DossierError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The details have been saved."))
+            return redirect("cases:dossier-detail", pk=dossier.pk)
     return render(
         request,
-        "cases/dossier_detail.html",
+        "cases/dossier_details.html",
+        {"dossier": dossier, "form": form},
+        status=400,
+    )
+
+
+@require_GET
+@staff_view()
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """A file of the dossier, as an attachment (never shown inline), logged."""
+    dossier = visible_dossier(request.user, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
+    record_access(
+        user=request.user, dossier=dossier, action=AccessAction.DOWNLOAD, evidence=evidence
+    )
+    extension = mimetypes.guess_extension(evidence.content_type) or ""
+    # The file's own name is personal data: the download is named after the dossier.
+    name = f"{dossier.reference}-{evidence.pk}{extension}"
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=evidence.content_type,
+    )
+
+
+@require_GET
+@staff_view()
+def takedown_text(request: HttpRequest, pk: int, location_pk: int) -> HttpResponse:
+    """The removal request for one location, in each language, ready to copy."""
+    dossier = dossier_for(request, pk)
+    location = get_object_or_404(ContentLocation, pk=location_pk, dossier=dossier)
+    context = {"dossier": dossier, "location": location}
+    texts = []
+    for code, label in Language.choices:
+        with translation.override(code):
+            texts.append((code, label, render_to_string("cases/takedown_request.txt", context)))
+    return render(
+        request,
+        "cases/takedown_text.html",
+        {"dossier": dossier, "location": location, "texts": texts},
+    )
+
+
+@require_GET
+@staff_view()
+def takedowns_due(request: HttpRequest) -> HttpResponse:
+    """Requests past their deadline without an answer, and removals due for a check,
+    across the dossiers this person may see."""
+    takedowns = (
+        TakedownRequest.objects.due()
+        .filter(dossier__in=visible_dossiers(request.user))
+        .select_related("dossier__assignee", "location")
+        .order_by("deadline", "id")
+    )
+    page = Paginator(takedowns, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/takedowns_due.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def staff_report(request: HttpRequest) -> HttpResponse:
+    """A report taken by phone, mail, letter or in person: the public form's questions
+    plus how and when it came. The reporter gets a receipt code as from the web form."""
+    if request.method == "GET":
+        form = StaffReportForm(
+            initial={"submission_token": receipts.new_submission_token(), "language": "nl"}
+        )
+        locations = LocationFormSet(prefix="locations")
+        return _staff_report_page(request, form, locations)
+    form = StaffReportForm(request.POST, request.FILES)
+    locations = LocationFormSet(request.POST, prefix="locations")
+    if not (form.is_valid() and locations.is_valid()):
+        form.renew_token_if_invalid()
+        return _staff_report_page(request, form, locations, status=400)
+    data = form.cleaned_data
+    submitted = previous_submission(data["submission_token"])
+    if submitted is None:
+        try:
+            submitted = report_submit(
+                dossier=form.build_dossier(),
+                locations=locations.build_locations(),
+                uploads=data["files"],
+                submission_token=data["submission_token"],
+                language=data["language"],
+                channel=data["channel"],
+                received_at=data["received_at"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return _staff_report_page(request, form, locations, status=400)
+    record_access(user=request.user, dossier=submitted.dossier, action=AccessAction.CHANGE)
+    return render(
+        request,
+        "cases/staff_report_done.html",
+        {"dossier": submitted.dossier, "code": submitted.receipt_code},
+    )
+
+
+def _staff_report_page(request, form, locations, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        "cases/staff_report.html",
         {
-            "dossier": dossier,
-            "locations": dossier.locations.all(),
-            "evidence": dossier.evidence.all(),
-            "events": events,
-            "access_log": access_log,
+            "form": form,
+            "locations": locations,
+            "error_summary": form.error_summary() if form.is_bound else [],
         },
+        status=status,
     )

@@ -16,26 +16,45 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.test.utils import override_settings
 
 from cases.models import (
     AgeBand,
     AuthorRelation,
     Channel,
     ClosureReason,
+    ContactMethod,
     ContentLocation,
     Dossier,
     Gender,
     ImagesMadeBy,
     Language,
+    LegalBasis,
     OrganisationKind,
     PlatformKind,
+    ReferralKind,
+    ReferralOutcome,
     ReporterType,
     Status,
     StepTaken,
+    TakedownMethod,
+    TakedownOutcome,
     WaitingFor,
     YesNoUnknown,
 )
-from cases.services import dossier_assign, dossier_create, dossier_transition
+from cases.services import (
+    dossier_assign,
+    dossier_contact_record,
+    dossier_create,
+    dossier_message_reporter,
+    dossier_note_add,
+    dossier_transition,
+    referral_outcome_record,
+    referral_record,
+    takedown_outcome_record,
+    takedown_request_record,
+)
+from intake import receipts
 
 from .roles import Role
 
@@ -93,6 +112,12 @@ PLATFORMS = [
     (PlatformKind.DATING, "dating app"),
     (PlatformKind.FORUM, "image board"),
 ]
+NOTES = [
+    "Called back; the person prefers email from now on.",
+    "Screenshots of the threats are in the files.",
+    "Explained StopNCII.org and how the hashing works.",
+    "The person does not want to file a complaint for now.",
+]
 FIRST_NAMES = ["Lotte", "Emma", "Inès", "Yasmine", "Lukas", "Noah", "Sam", "Chloé", "Milan", "Anna"]
 
 
@@ -115,6 +140,12 @@ def ensure_demo_users() -> dict[str, object]:
         user.groups.add(Group.objects.get_or_create(name=spec.role.value)[0])
         users[spec.username] = user
     return users
+
+
+def demo_receipt_code(index: int) -> str:
+    """The receipt code of the ``index``-th demo dossier (if it came through the web),
+    fixed so that the follow-up page can be tried with it."""
+    return receipts.receipt_code_for(f"demo-receipt-{index:03d}-{'x' * 32}")
 
 
 def _received_at(rng: random.Random, index: int) -> datetime:
@@ -188,6 +219,8 @@ def _build_dossier(rng: random.Random, index: int) -> tuple[Dossier, list[Conten
         still_circulating=rng.choices(YesNoUnknown.values, weights=[20, 10, 70])[0],
         steps_taken=rng.sample(StepTaken.values[:4], k=rng.randint(0, 2)) or [StepTaken.NONE],
     )
+    if dossier.channel == Channel.WEB:
+        dossier.receipt_hash = receipts.receipt_hash(demo_receipt_code(index))
     dossier.forms = _forms(rng)
     if "sextortion" in dossier.forms:
         dossier.threat_active = YesNoUnknown.YES
@@ -202,6 +235,75 @@ def _build_dossier(rng: random.Random, index: int) -> tuple[Dossier, list[Conten
     return dossier, locations
 
 
+def _contact_and_help(rng: random.Random, dossier: Dossier, worker, step: datetime) -> datetime:
+    """What staff do in a dossier: reach the reporter, request takedowns, refer, note.
+    Returns the moment the last of it happened."""
+    now = datetime.now(BRUSSELS)
+    moment = min(step + timedelta(hours=rng.randint(1, 30)), now)
+    if dossier.reporter_phone or dossier.reporter_email:
+        method = ContactMethod.PHONE if dossier.reporter_phone else ContactMethod.EMAIL
+        dossier_contact_record(dossier_id=dossier.pk, method=method, by=worker, at=moment)
+    elif dossier.receipt_hash:
+        dossier_message_reporter(
+            dossier_id=dossier.pk,
+            text="Thank you for your report. We are asking the platform to remove the images.",
+            by=worker,
+            at=moment,
+        )
+    dossier_note_add(
+        dossier_id=dossier.pk,
+        text=rng.choice(NOTES),
+        by=worker,
+        at=moment + timedelta(minutes=20),
+    )
+    for location in dossier.locations.all():
+        sent = min(moment + timedelta(hours=rng.randint(1, 24)), now)
+        takedown = takedown_request_record(
+            location_id=location.pk,
+            sent_to=f"abuse desk of {location.platform_name}",
+            method=rng.choice([TakedownMethod.WEB_FORM, TakedownMethod.TRUSTED_FLAGGER]),
+            legal_basis=rng.choice([LegalBasis.DSA_NOTICE, LegalBasis.CRIMINAL_CODE]),
+            sent_at=sent,
+            by=worker,
+        )
+        answered = sent + timedelta(hours=rng.randint(6, 72))
+        if answered < now - timedelta(hours=1) and rng.random() < 0.85:
+            outcome = rng.choices(
+                [TakedownOutcome.REMOVED, TakedownOutcome.REFUSED, TakedownOutcome.REUPLOADED],
+                weights=[75, 15, 10],
+            )[0]
+            recent = (now - answered).days < 14
+            takedown_outcome_record(
+                takedown_id=takedown.pk,
+                outcome=outcome,
+                recheck_on=(answered + timedelta(days=7)).date() if recent else None,
+                by=worker,
+                at=answered,
+            )
+        moment = max(moment, sent)
+    referred_on = moment.date()
+    kinds = []
+    if dossier.involves_minor or AgeBand(dossier.person_age_band).is_minor:
+        kinds.append(ReferralKind.CHILD_PROTECTION)
+    if dossier.form_ncii and rng.random() < 0.6:
+        kinds.append(ReferralKind.STOPNCII)
+    if rng.random() < 0.3:
+        kinds.append(rng.choice([ReferralKind.POLICE, ReferralKind.VICTIM_SUPPORT]))
+    for kind in kinds:
+        referral = referral_record(
+            dossier_id=dossier.pk, kind=kind, referred_on=referred_on, by=worker, at=moment
+        )
+        if (now.date() - referred_on).days > 7:
+            referral_outcome_record(
+                referral_id=referral.pk,
+                outcome=rng.choice(ReferralOutcome.values[1:]),
+                outcome_on=referred_on + timedelta(days=rng.randint(1, 7)),
+                by=worker,
+                at=moment + timedelta(days=1),
+            )
+    return moment
+
+
 def _progress(rng: random.Random, dossier: Dossier, users: dict) -> None:
     """Move a dossier along the workflow as far as its age makes plausible."""
     age_days = (datetime.now(BRUSSELS) - dossier.received_at).days
@@ -211,15 +313,18 @@ def _progress(rng: random.Random, dossier: Dossier, users: dict) -> None:
     step = dossier.received_at + timedelta(hours=rng.randint(2, 40))
     dossier_assign(dossier_id=dossier.pk, to=worker, by=users["coordinator"], at=step)
     dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker, at=step)
+    if age_days < 3:
+        return  # taken on, nobody reached yet
+    step = _contact_and_help(rng, dossier, worker, step)
     if age_days < 90 and rng.random() < 0.7:
         if rng.random() < 0.4:
             dossier_transition(
                 dossier_id=dossier.pk,
                 to=Status.WAITING,
-                waiting_for=WaitingFor.PLATFORM,
+                waiting_for=rng.choice(WaitingFor.values),
                 by=worker,
                 at=step + timedelta(hours=rng.randint(4, 48)),
-                note="Waiting for the platform's answer.",
+                note="Waiting for an answer.",
             )
         return
     dossier_transition(
@@ -242,6 +347,13 @@ def load_demo_data() -> tuple[dict, int]:
             "external_id", flat=True
         )
     )
+    # The demo caseload is history: its notifications are not mailed to anyone.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        added = _load_dossiers(users, existing)
+    return users, added
+
+
+def _load_dossiers(users: dict, existing: set[str]) -> int:
     added = 0
     for index in range(DEMO_DOSSIERS):
         if f"demo-{index + 1:03d}" in existing:
@@ -253,4 +365,4 @@ def load_demo_data() -> tuple[dict, int]:
             dossier = dossier_create(dossier=dossier, locations=locations, at=dossier.received_at)
             _progress(rng, dossier, users)
         added += 1
-    return users, added
+    return added

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -16,6 +17,9 @@ from cases.services import dossier_create, evidence_attach
 from cases.storage import files_removed_on_failure
 
 from . import receipts
+
+# Reports taken in a conversation with the reporter: taking them is the first contact.
+CONVERSATION_CHANNELS = frozenset({Channel.PHONE, Channel.IN_PERSON})
 
 
 @dataclass(frozen=True)
@@ -40,27 +44,37 @@ def report_submit(
     uploads: Sequence[UploadedFile],
     submission_token: str,
     language: str,
+    channel: str = Channel.WEB,
+    received_at: datetime | None = None,
+    by=None,
 ) -> SubmittedReport:
     """Save a report: the dossier, its locations, evidence, first event and the
     notifications it causes, in one transaction; or nothing at all.
 
     Posting the same form again (same ``submission_token``) saves nothing new and
     returns the first report with the same receipt code, even when the two posts race.
+
+    Staff who take a report by phone, mail, letter or in person pass the ``channel``,
+    when it was ``received_at`` and themselves as ``by``; the reporter gets a receipt
+    code all the same. A report taken in a conversation (phone, in person) is the first
+    contact too.
     """
     previous = previous_submission(submission_token)
     if previous is not None:
         return previous
 
     code = receipts.receipt_code_for(submission_token)
-    dossier.channel = Channel.WEB
+    dossier.channel = channel
     dossier.language = language
-    dossier.received_at = timezone.now()
+    dossier.received_at = received_at or timezone.now()
+    if channel in CONVERSATION_CHANNELS:
+        dossier.first_contact_at = dossier.received_at
     dossier.receipt_hash = receipts.receipt_hash(code)
     dossier.submission_hash = receipts.submission_hash(submission_token)
     try:
         with files_removed_on_failure() as saved, transaction.atomic():
-            dossier_create(dossier=dossier, locations=locations)
-            evidence_attach(dossier=dossier, uploads=uploads, saved=saved)
+            dossier_create(dossier=dossier, locations=locations, by=by)
+            evidence_attach(dossier=dossier, uploads=uploads, saved=saved, from_reporter=by is None)
             notify_new_report(dossier=dossier)
     except (IntegrityError, ValidationError):
         # A concurrent post of the same form may have won the race on submission_hash:

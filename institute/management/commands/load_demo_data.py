@@ -1,7 +1,15 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from institute.demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
+from cases.models import Dossier, EventKind
+from institute.demo import (
+    DEMO_DOSSIERS,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    demo_receipt_code,
+    load_demo_data,
+)
+from intake import receipts
 
 
 class Command(BaseCommand):
@@ -16,3 +24,17 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for spec in DEMO_USERS:
             self.stdout.write(f"  {spec.username:<12} {spec.role.label}")
+        self.stdout.write(f"Demo receipt code for the follow-up page: {self._receipt_code()}")
+
+    def _receipt_code(self) -> str:
+        """The code of a demo dossier that has a message from staff to read."""
+        with_message = set(
+            Dossier.objects.filter(
+                external_id__startswith="demo-", events__kind=EventKind.MESSAGE_TO_REPORTER
+            ).values_list("receipt_hash", flat=True)
+        )
+        for index in range(DEMO_DOSSIERS):
+            code = demo_receipt_code(index)
+            if receipts.receipt_hash(code) in with_message:
+                return receipts.display(code)
+        return "-"

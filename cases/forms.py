@@ -262,6 +262,9 @@ class DetailsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ["received_at", "threat_deadline"]:
             self.fields[name].input_formats = MOMENT_FORMATS
+            # A callable model default makes Django compare with a hidden "initial"
+            # input instead; compare with the dossier itself.
+            self.fields[name].show_hidden_initial = False
             # The input has minutes only: compare at that precision, so that saving the
             # form unchanged does not move the date by its seconds.
             if self.initial.get(name):

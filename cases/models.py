@@ -700,7 +700,7 @@ class TakedownRequest(models.Model):
     outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
     recheck_on = models.DateField(_("check again on"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -751,7 +751,7 @@ class Referral(models.Model):
     )
     outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

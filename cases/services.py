@@ -144,18 +144,21 @@ def dossier_transition(
     waiting_for: str = "",
     note: str = "",
     at: datetime | None = None,
+    only_from: Iterable[str] | None = None,
 ) -> Dossier:
     """Move a dossier to another status, or refuse with a DossierError.
 
     The row is locked first, so of two people moving the same dossier at once the
-    second sees the first one's result and is checked against it.
+    second sees the first one's result and is checked against it. ``only_from`` narrows
+    the move to some starting statuses (a "resume" is only from waiting), checked under
+    the same lock.
     """
     at = at or timezone.now()
     if to not in Status.values:
         raise DossierError(_("Unknown status."))
     dossier = _locked(dossier_id)
     old, new = Status(dossier.status), Status(to)
-    if new not in TRANSITIONS[old]:
+    if new not in TRANSITIONS[old] or (only_from is not None and old not in only_from):
         raise DossierError(
             _("A dossier that is “%(old)s” cannot become “%(new)s”.")
             % {"old": old.label, "new": new.label}

@@ -56,12 +56,13 @@ from .timeline import timeline
 PAGE_SIZE = 25
 
 # The status moves offered on a dossier's page once it is triaged, by the name in their
-# URL; which ones apply is asked of cases.services.allowed_transitions.
+# URL: where each one may start from, and where it leads. A new dossier is triaged
+# first (dossier_triage); cases.services.TRANSITIONS has the last word.
 MOVES = {
-    "wait": Status.WAITING,
-    "resume": Status.IN_PROGRESS,
-    "close": Status.CLOSED,
-    "reopen": Status.IN_PROGRESS,
+    "wait": ({Status.IN_PROGRESS}, Status.WAITING),
+    "resume": ({Status.WAITING}, Status.IN_PROGRESS),
+    "close": ({Status.IN_PROGRESS, Status.WAITING}, Status.CLOSED),
+    "reopen": ({Status.CLOSED}, Status.IN_PROGRESS),
 }
 
 
@@ -99,9 +100,6 @@ def _detail_page(
         )
     )
     referrals = list(Referral.objects.filter(dossier=dossier))
-    allowed = services.allowed_transitions(dossier)
-    if dossier.status == Status.NEW:
-        allowed = frozenset()  # a new dossier is triaged first
     is_coordinator = has_role(request.user, Role.COORDINATOR)
     bound = bound or {}
 
@@ -139,10 +137,8 @@ def _detail_page(
         "can_message": bool(dossier.receipt_hash or dossier.reporter_email),
         "forms": forms,
         "moves": {
-            "wait": Status.WAITING in allowed,
-            "resume": dossier.status == Status.WAITING,
-            "close": Status.CLOSED in allowed,
-            "reopen": dossier.status == Status.CLOSED,
+            move: dossier.status in starts and to in services.allowed_transitions(dossier)
+            for move, (starts, to) in MOVES.items()
         },
     }
     return render(request, "cases/dossier_detail.html", context, status=status)
@@ -221,7 +217,7 @@ def dossier_status(request: HttpRequest, pk: int, move: str) -> HttpResponse:
     """Wait (for someone), resume, close (with a reason) or reopen."""
     if move not in MOVES:
         raise Http404
-    to = MOVES[move]
+    starts, to = MOVES[move]
     return _perform(
         request,
         pk,
@@ -234,6 +230,7 @@ def dossier_status(request: HttpRequest, pk: int, move: str) -> HttpResponse:
             closure_reason=data["closure_reason"] if to == Status.CLOSED else "",
             note=data["note"],
             by=request.user,
+            only_from=starts,
         ),
         _("The status has been changed."),
     )

@@ -1,0 +1,219 @@
+"""The workflow from the dossier page: what staff post, what they are told, and that a
+refused or invalid post changes nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+
+from cases.models import (
+    Channel,
+    Dossier,
+    EventKind,
+    NotificationKind,
+    OutboxMessage,
+    Status,
+    TakedownRequest,
+)
+from cases.services import dossier_assign
+from intake import receipts
+from tests.factories import DossierFactory, location
+from tests.intake.conftest import report_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def worker(client, users):
+    client.force_login(users["caseworker"])
+    return users["caseworker"]
+
+
+@pytest.fixture
+def dossier(users):
+    dossier = DossierFactory(locations=[location(url="https://leak.example/p/9")])
+    dossier_assign(dossier_id=dossier.pk, to=users["caseworker"])
+    return dossier
+
+
+def _url(name: str, dossier, *args) -> str:
+    return reverse(f"cases:{name}", args=[dossier.pk, *args])
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_triage_then_wait_then_resume_then_close_then_reopen(client, worker, dossier):
+    steps = [
+        ("dossier-triage", (), {"triage-decision": "accept"}, Status.IN_PROGRESS),
+        ("dossier-status", ("wait",), {"wait-waiting_for": "platform"}, Status.WAITING),
+        ("dossier-status", ("resume",), {}, Status.IN_PROGRESS),
+        ("dossier-status", ("close",), {"close-closure_reason": "content_removed"}, Status.CLOSED),
+        ("dossier-status", ("reopen",), {"reopen-note": "Uploaded again"}, Status.IN_PROGRESS),
+    ]
+    for name, args, data, status in steps:
+        response = client.post(_url(name, dossier, *args), data)
+        assert response.status_code == 302
+        dossier.refresh_from_db()
+        assert dossier.status == status
+    assert dossier.events.filter(kind=EventKind.STATUS_CHANGED).count() == 5
+
+
+def test_a_move_that_is_not_allowed_is_explained_and_changes_nothing(client, worker, dossier):
+    events = dossier.events.count()
+    response = client.post(_url("dossier-status", dossier, "resume"), {})
+    assert response.status_code == 302
+    (message,) = _messages(response)
+    with translation.override("nl"):
+        expected = translation.gettext("A dossier that is “%(old)s” cannot become “%(new)s”.")
+    assert message == expected % {"old": Status.NEW.label, "new": Status.IN_PROGRESS.label}
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.events.count()) == (Status.NEW, events)
+    assert client.post(_url("dossier-status", dossier, "explode"), {}).status_code == 404
+
+
+def test_an_invalid_form_shows_its_errors_on_the_page_and_saves_nothing(client, worker, dossier):
+    response = client.post(
+        _url("takedown-create", dossier),
+        {"takedown-location": dossier.locations.get().pk, "takedown-method": "email"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="error_1_id_takedown-sent_to"' in html or "takedown-sent_to" in html
+    assert "is-invalid" in html
+    assert not TakedownRequest.objects.exists()
+
+
+def test_closing_as_not_competent_without_a_reason_is_refused(client, worker, dossier):
+    response = client.post(_url("dossier-triage", dossier), {"triage-decision": "not_competent"})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.status == Status.NEW
+    assert len(_messages(response)) == 1
+
+
+def test_a_location_of_another_dossier_cannot_be_used(client, worker, dossier, users):
+    other = DossierFactory(locations=[location()])
+    response = client.post(
+        _url("takedown-create", dossier),
+        {
+            "takedown-location": other.locations.get().pk,
+            "takedown-sent_to": "Desk",
+            "takedown-method": "email",
+            "takedown-legal_basis": "dsa_notice",
+        },
+    )
+    assert response.status_code == 400
+    assert not TakedownRequest.objects.exists()
+
+
+def test_a_message_is_read_on_the_follow_up_page_and_announced_by_mail(client, worker, users):
+    code = receipts.receipt_code_for(receipts.new_submission_token())
+    dossier = DossierFactory(
+        receipt_hash=receipts.receipt_hash(code), reporter_email="kid@example.invalid"
+    )
+    dossier_assign(dossier_id=dossier.pk, to=users["caseworker"])
+    text = "We asked Instagram to remove the photo. You did nothing wrong."
+    client.post(_url("dossier-message", dossier), {"message-text": text})
+    mail = OutboxMessage.objects.get(kind=NotificationKind.REPORTER_MESSAGE)
+    assert mail.recipient == "kid@example.invalid"
+
+    client.logout()
+    with translation.override("en"):
+        client.post(reverse("intake:followup-start"), {"code": code})
+        page = client.get(reverse("intake:followup")).content.decode()
+    assert escape(text) in page
+
+
+def test_a_correction_shows_before_and_after_on_the_dossier(client, worker, dossier):
+    form = client.get(_url("dossier-details", dossier))
+    assert form.status_code == 200
+    data = {
+        field: value
+        for field, value in form.context["form"].initial.items()
+        if value not in (None, False, "")
+    }
+    data["received_at"] = timezone.localtime(dossier.received_at).strftime("%Y-%m-%dT%H:%M")
+    data["form_ncii"] = "on"
+    data["form_voyeurism"] = "on"
+    data["images_made_by"] = []
+    response = client.post(_url("dossier-details", dossier), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    dossier.refresh_from_db()
+    assert dossier.form_voyeurism and dossier.received_at.date() == dossier.received_at.date()
+    (event,) = dossier.events.filter(kind=EventKind.DETAILS_CHANGED)
+    assert event.detail == ""  # no personal field changed
+    html = client.get(_url("dossier-detail", dossier), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Voyeurism: no → yes" in html
+
+
+def test_saving_the_correction_form_unchanged_records_nothing(client, worker, dossier):
+    form = client.get(_url("dossier-details", dossier)).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("on" if v is True else v) for k, v in data.items() if v not in (None, False)}
+    data["received_at"] = timezone.localtime(dossier.received_at).strftime("%Y-%m-%dT%H:%M")
+    events = dossier.events.count()
+    response = client.post(_url("dossier-details", dossier), data)
+    assert response.status_code == 302
+    assert dossier.events.count() == events
+
+
+def test_the_request_texts_come_in_each_language_with_the_address(client, worker, dossier):
+    response = client.get(_url("takedown-text", dossier, dossier.locations.get().pk))
+    html = response.content.decode()
+    assert html.count("https://leak.example/p/9") >= 5  # the heading and four texts
+    assert html.count(dossier.reference) >= 5
+    texts = [text for _code, _label, text in response.context["texts"]]
+    assert len(set(texts)) == 4  # four different languages, not four copies
+
+
+def _staff_report(**overrides) -> dict:
+    defaults = {
+        "channel": "phone",
+        "received_at": (timezone.localtime() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
+        "language": "de",
+        "consent": None,
+    }
+    return report_data(**(defaults | overrides))
+
+
+def test_a_report_taken_by_phone_becomes_a_dossier_with_a_receipt_code(client, worker):
+    data = _staff_report()
+    response = client.post(reverse("cases:staff-report"), data)
+    assert response.status_code == 200
+    dossier = Dossier.objects.get()
+    assert (dossier.channel, dossier.language) == (Channel.PHONE, "de")
+    assert timezone.now() - dossier.received_at > timedelta(hours=2)
+    assert dossier.first_contact_at == dossier.received_at  # the call was the contact
+    code = response.context["code"]
+    assert dossier.receipt_hash == receipts.receipt_hash(code)
+    created = dossier.events.get(kind=EventKind.CREATED)
+    assert created.actor == worker
+    # A refresh of the same post: the same dossier and code, nothing new.
+    again = client.post(reverse("cases:staff-report"), data)
+    assert again.context["code"] == code and Dossier.objects.count() == 1
+
+
+def test_a_report_by_letter_leaves_first_contact_to_do(client, worker):
+    client.post(reverse("cases:staff-report"), _staff_report(channel="letter"))
+    dossier = Dossier.objects.get()
+    assert dossier.first_contact_at is None and dossier.first_contact_due is not None
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"channel": "web"},
+        {"received_at": (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")},
+        {"forms_of_abuse": None},
+    ],
+)
+def test_a_bad_staff_report_is_explained_and_saves_nothing(client, worker, override):
+    response = client.post(reverse("cases:staff-report"), _staff_report(**override))
+    assert response.status_code == 400
+    assert "error-summary" in response.content.decode()
+    assert not Dossier.objects.exists()

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from .roles import roles_of
+from .roles import HANDLING_ROLES, roles_of
 
 
 @require_GET
@@ -15,4 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
+    """Where staff land after logging in: those who handle dossiers, on their own."""
+    if roles_of(request.user) & set(HANDLING_ROLES):
+        return redirect(f"{reverse('cases:dossier-list')}?assignee=me")
     return render(request, "institute/staff_home.html", {"roles": sorted(roles_of(request.user))})

@@ -4,10 +4,19 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from cases.models import AccessLogEntry, Priority
-from cases.services import dossier_assign
-from tests.factories import DossierFactory
+from cases.models import AccessLogEntry, LegalBasis, Priority, TakedownMethod
+from cases.services import (
+    dossier_assign,
+    dossier_contact_record,
+    dossier_note_add,
+    dossier_update_details,
+    referral_record,
+    takedown_outcome_record,
+    takedown_request_record,
+)
+from tests.factories import DossierFactory, location
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +108,43 @@ def test_the_list_runs_the_same_number_of_queries_at_10_and_at_200_dossiers(clie
         DossierFactory()
     at_200 = _queries_for_list(client)
     assert at_10 == at_200
+
+
+def _busy(dossier, users, rounds: int) -> None:
+    """Give a dossier ``rounds`` of everything: locations with takedowns and outcomes,
+    referrals, notes, messages, contacts, corrections."""
+    worker = users["caseworker"]
+    for n in range(rounds):
+        spot = location(url=f"https://site.example/{n}")
+        spot.dossier = dossier
+        spot.save()
+        takedown = takedown_request_record(
+            location_id=spot.pk,
+            sent_to="Desk",
+            method=TakedownMethod.EMAIL,
+            legal_basis=LegalBasis.DSA_NOTICE,
+            by=worker,
+        )
+        takedown_outcome_record(takedown_id=takedown.pk, outcome="removed", by=worker)
+        referral_record(
+            dossier_id=dossier.pk, kind="police", referred_on=timezone.localdate(), by=worker
+        )
+        dossier_note_add(dossier_id=dossier.pk, text=f"note {n}", by=worker)
+        dossier_contact_record(dossier_id=dossier.pk, method="phone", by=worker)
+        dossier_update_details(
+            dossier_id=dossier.pk, changes={"language": ["fr", "nl"][n % 2]}, by=worker
+        )
+
+
+def test_the_dossier_page_runs_the_same_number_of_queries_however_busy(client, users):
+    client.force_login(users["coordinator"])
+    quiet, busy = DossierFactory(), DossierFactory()
+    _busy(quiet, users, 1)
+    _busy(busy, users, 12)
+
+    def queries(dossier) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(_detail(dossier)).status_code == 200
+        return len(captured)
+
+    assert queries(quiet) == queries(busy)

@@ -66,3 +66,25 @@ def test_a_real_worker_delivers_after_commit_and_the_sweep_delivers_the_stranded
     assert text.count("Subject:") == len(stranded) + len(delivered) == 4
     assert "nobody may read this" not in text
     assert OutboxMessage.objects.filter(attempts=1).count() == 4
+
+
+def test_the_daily_digest_goes_out_through_a_real_worker(users, celery_worker, tmp_path):
+    from cases.models import NotificationKind
+    from cases.tasks import send_daily_digests
+
+    app.control.purge()
+    late = DossierFactory(
+        received_at=timezone.now() - timedelta(days=7), description="nobody may read this"
+    )
+    OutboxMessage.objects.all().delete()
+    celery_worker(queue=app.conf.task_default_queue)
+
+    send_daily_digests.delay()
+    digests = OutboxMessage.objects.filter(kind=NotificationKind.DAILY_DIGEST)
+    assert wait_for(lambda: digests.filter(sent_at__isnull=False).count() == 1)
+    send_daily_digests.delay()  # beat firing twice the same day adds nothing
+    time.sleep(2)
+    assert digests.count() == 1 and digests.get().user == users["coordinator"]
+    text = _mails(tmp_path / "mail")
+    assert text.count("Subject:") == 1
+    assert late.reference in text and "nobody may read this" not in text

@@ -167,8 +167,13 @@ def test_the_request_texts_come_in_each_language_with_the_address(client, worker
     html = response.content.decode()
     assert html.count("https://leak.example/p/9") >= 5  # the heading and four texts
     assert html.count(dossier.reference) >= 5
-    texts = [text for _code, _label, text in response.context["texts"]]
-    assert len(set(texts)) == 4  # four different languages, not four copies
+    texts = {code: text for code, _label, text in response.context["texts"]}
+    assert list(texts) == ["nl", "fr", "de", "en"]
+    for code, text in texts.items():
+        with translation.override(code):
+            greeting = translation.gettext("Dear Sir or Madam,")
+        assert greeting in text and (code == "en" or greeting != "Dear Sir or Madam,")
+        assert dossier.reference in text and "https://leak.example/p/9" in text
 
 
 def _staff_report(**overrides) -> dict:

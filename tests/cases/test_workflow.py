@@ -390,10 +390,11 @@ def test_an_outcome_must_be_an_answer_with_a_future_recheck(users):
         takedown_id=takedown.pk, outcome=TakedownOutcome.REUPLOADED, note="Back on another page."
     )
     event = dossier.events.latest("id")
-    assert (event.kind, event.get_detail_display()) == (
-        EventKind.TAKEDOWN_OUTCOME,
-        "Uploaded again",
-    )
+    with translation.override("en"):
+        assert (event.kind, event.get_detail_display()) == (
+            EventKind.TAKEDOWN_OUTCOME,
+            "Uploaded again",
+        )
 
 
 # Referrals

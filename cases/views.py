@@ -175,6 +175,9 @@ def _perform(
         messages.error(request, str(error))
     else:
         messages.success(request, success)
+        if not visible_dossiers(request.user).filter(pk=dossier.pk).exists():
+            # A case worker who closed a new, unassigned dossier no longer sees it.
+            return redirect("cases:dossier-list")
     return redirect("cases:dossier-detail", pk=dossier.pk)
 
 

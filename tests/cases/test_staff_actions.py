@@ -222,3 +222,15 @@ def test_a_bad_staff_report_is_explained_and_saves_nothing(client, worker, overr
     assert response.status_code == 400
     assert "error-summary" in response.content.decode()
     assert not Dossier.objects.exists()
+
+
+def test_a_case_worker_who_closes_an_unassigned_report_is_sent_back_to_the_list(client, worker):
+    dossier = DossierFactory()
+    response = client.post(
+        _url("dossier-triage", dossier),
+        {"triage-decision": "not_competent", "triage-note": "Not image-based abuse."},
+    )
+    assert response["Location"] == reverse("cases:dossier-list")
+    dossier.refresh_from_db()
+    assert dossier.status == Status.CLOSED
+    assert client.get(_url("dossier-detail", dossier)).status_code == 404

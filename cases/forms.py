@@ -127,6 +127,34 @@ MOMENT_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
+class MomentField(forms.DateTimeField):
+    """A date and time to the minute, typed in Brussels time.
+
+    In the hour that repeats when the clocks go back, a local time is ambiguous; Django
+    refuses it. Here a value shown unchanged counts as unchanged, and a new ambiguous
+    value is taken as its first occurrence."""
+
+    widget = MOMENT_INPUT
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("input_formats", MOMENT_FORMATS)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+            naive = forms.DateTimeField.strptime(self, value.strip(), MOMENT_FORMATS[0])
+            return naive.replace(tzinfo=timezone.get_current_timezone())
+
+    def has_changed(self, initial, data) -> bool:
+        if initial and data == self.widget.format_value(timezone.localtime(initial)):
+            return False
+        return super().has_changed(initial, data)
+
+
 def _note(label=None, *, required=False) -> forms.CharField:
     return forms.CharField(
         label=label or _("Note"), widget=TEXTAREA, max_length=10000, required=required
@@ -182,12 +210,7 @@ class MessageForm(forms.Form):
 
 class ContactForm(forms.Form):
     method = forms.ChoiceField(label=_("How"), choices=ContactMethod.choices)
-    at = forms.DateTimeField(
-        label=_("When (empty: now)"),
-        required=False,
-        input_formats=MOMENT_FORMATS,
-        widget=MOMENT_INPUT,
-    )
+    at = MomentField(label=_("When (empty: now)"), required=False)
     note = _note()
 
 
@@ -200,18 +223,8 @@ class TakedownForm(forms.Form):
     )
     method = forms.ChoiceField(label=_("How"), choices=TakedownMethod.choices)
     legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
-    sent_at = forms.DateTimeField(
-        label=_("Sent at (empty: now)"),
-        required=False,
-        input_formats=MOMENT_FORMATS,
-        widget=MOMENT_INPUT,
-    )
-    deadline = forms.DateTimeField(
-        label=_("Answer due (empty: the usual deadline)"),
-        required=False,
-        input_formats=MOMENT_FORMATS,
-        widget=MOMENT_INPUT,
-    )
+    sent_at = MomentField(label=_("Sent at (empty: now)"), required=False)
+    deadline = MomentField(label=_("Answer due (empty: the usual deadline)"), required=False)
     note = _note()
 
     def __init__(self, *args, locations=(), **kwargs) -> None:
@@ -246,22 +259,26 @@ class ReferralOutcomeForm(forms.Form):
 
 
 class DetailsForm(forms.ModelForm):
-    """Corrections to what was recorded at intake (cases.services.DETAIL_FIELDS)."""
+    """Corrections to what was recorded at intake (cases.services.DETAIL_FIELDS).
+
+    It carries the version of the dossier it was filled in on: saving a form opened
+    before someone else changed the dossier is refused rather than undoing their work."""
+
+    version = forms.CharField(widget=forms.HiddenInput)
 
     class Meta:
         model = Dossier
         fields = DETAIL_FIELDS
+        field_classes = {"received_at": MomentField, "threat_deadline": MomentField}
         widgets = {
-            "received_at": MOMENT_INPUT,
-            "threat_deadline": MOMENT_INPUT,
             "safe_contact_instructions": TEXTAREA,
             "description": forms.Textarea(attrs={"rows": 6}),
         }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.updated_at.isoformat()
         for name in ["received_at", "threat_deadline"]:
-            self.fields[name].input_formats = MOMENT_FORMATS
             # A callable model default makes Django compare with a hidden "initial"
             # input instead; compare with the dossier itself.
             self.fields[name].show_hidden_initial = False
@@ -271,7 +288,7 @@ class DetailsForm(forms.ModelForm):
                 self.initial[name] = self.initial[name].replace(second=0, microsecond=0)
 
     def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.changed_data}
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
 
     def _post_clean(self) -> None:
         # The service validates the whole dossier under its lock; the form does not
@@ -286,10 +303,8 @@ class StaffReportForm(ReportForm):
     channel = forms.ChoiceField(
         label=_("Received by"), choices=[c for c in Channel.choices if c[0] != Channel.WEB]
     )
-    received_at = forms.DateTimeField(
+    received_at = MomentField(
         label=_("Received at"),
-        input_formats=MOMENT_FORMATS,
-        widget=MOMENT_INPUT,
         initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
     )
     language = forms.ChoiceField(label=_("Language of the report"), choices=Language.choices)

@@ -163,6 +163,17 @@ def _render(message: OutboxMessage) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
+def _outdated(message: OutboxMessage) -> bool:
+    """A digest whose reader left, or whose every item was dealt with before it went."""
+    if message.kind != NotificationKind.DAILY_DIGEST:
+        return False
+    if message.user is None or not message.user.is_active:
+        return True
+    from .digest import digest_for
+
+    return digest_for(message.user).empty
+
+
 def outbox_deliver(*, message_id: int) -> bool:
     """Send one message unless it was sent already; True if this call sent it.
 
@@ -177,6 +188,12 @@ def outbox_deliver(*, message_id: int) -> bool:
             .first()
         )
         if message is None:
+            return False
+        if _outdated(message):
+            # Nothing late any more (or the reader left): settled without a mail.
+            message.sent_at = timezone.now()
+            message.save(update_fields=["sent_at"])
+            logger.info("outbox message %s (%s) settled unsent", message.pk, message.kind)
             return False
         subject, body = _render(message)
         try:

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from institute.roles import HANDLING_ROLES, has_role
+from institute.roles import HANDLING_ROLES, Role, has_role
 
 from .deadlines import first_contact_due, takedown_deadline
 from .evidence import check_evidence_files
@@ -129,6 +129,14 @@ def _not_in_future(moment, what: str) -> None:
         raise DossierError(_("%(what)s cannot be in the future.") % {"what": what})
 
 
+def _not_before_receipt(dossier: Dossier, moment, what: str) -> None:
+    received = dossier.received_at
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        received = timezone.localdate(received)
+    if moment < received:
+        raise DossierError(_("%(what)s cannot be before the report was received.") % {"what": what})
+
+
 def _refuse_if_closed(dossier: Dossier) -> None:
     if dossier.status == Status.CLOSED:
         raise DossierError(_("This dossier is closed; reopen it first."))
@@ -217,7 +225,7 @@ def dossier_triage(
             note=note,
             at=at,
         )
-    if dossier.assignee_id is None and by is not None and has_role(by, *HANDLING_ROLES):
+    if dossier.assignee_id is None and by is not None and has_role(by, Role.CASE_WORKER):
         dossier_assign(dossier_id=dossier_id, to=by, by=by, at=at)
     return dossier_transition(dossier_id=dossier_id, to=Status.IN_PROGRESS, by=by, note=note, at=at)
 
@@ -259,17 +267,18 @@ def _contact_made(dossier: Dossier, at: datetime) -> None:
 def dossier_message_reporter(
     *, dossier_id: int, text: str, by=None, at: datetime | None = None
 ) -> DossierEvent:
-    """A message the reporter reads on their follow-up page. If they left an email
-    address, a mail tells them there is news (and nothing more). Counts as contact."""
+    """A message the reporter reads on their follow-up page (so only for a dossier with
+    a receipt code). If they left an email address, a mail tells them there is news,
+    and nothing more. Counts as contact."""
     at = at or timezone.now()
     if not text.strip():
         raise DossierError(_("Write the message first."))
     dossier = _locked(dossier_id)
-    if dossier.receipt_hash is None and not dossier.reporter_email:
+    if dossier.receipt_hash is None:
         raise DossierError(
             _(
-                "This reporter has no receipt code and no email address: "
-                "a message cannot reach them."
+                "This reporter has no receipt code, so cannot read messages here: "
+                "contact them another way and record the contact."
             )
         )
     event = _event(dossier, EventKind.MESSAGE_TO_REPORTER, by=by, at=at, note=text.strip())
@@ -290,6 +299,7 @@ def dossier_contact_record(
         raise DossierError(_("Say how contact was made."))
     _not_in_future(at, _("The moment of contact"))
     dossier = _locked(dossier_id)
+    _not_before_receipt(dossier, at, _("The moment of contact"))
     event = _event(dossier, EventKind.CONTACT_MADE, by=by, at=at, detail=method, note=note.strip())
     _contact_made(dossier, at)
     return event
@@ -323,15 +333,30 @@ DETAIL_FIELDS = (
 
 @transaction.atomic
 def dossier_update_details(
-    *, dossier_id: int, changes: dict, by=None, at: datetime | None = None
+    *,
+    dossier_id: int,
+    changes: dict,
+    by=None,
+    at: datetime | None = None,
+    version: str | None = None,
 ) -> Dossier:
     """Correct what was recorded at intake. Validates the whole dossier (a minor on the
     images keeps it urgent; at least one form of abuse); moves the first-contact
-    deadline if the priority or the date received changed before any contact."""
+    deadline if the priority or the date received changed before any contact.
+
+    ``version`` is the dossier's ``updated_at`` (ISO) when the correction was begun; if
+    the dossier changed since, the correction is refused instead of undoing that."""
     unknown = set(changes) - set(DETAIL_FIELDS)
     if unknown:
         raise DossierError(_("These details cannot be changed here."))
     dossier = _locked(dossier_id)
+    if version is not None and version != dossier.updated_at.isoformat():
+        raise DossierError(
+            _(
+                "Someone changed this dossier after you opened the form. Nothing was saved: "
+                "open the form again to see the changes."
+            )
+        )
     changed = sorted(name for name, value in changes.items() if getattr(dossier, name) != value)
     if not changed:
         return dossier
@@ -377,6 +402,7 @@ def takedown_request_record(
     dossier = _locked(location.dossier_id)
     _refuse_if_closed(dossier)
     _not_in_future(sent_at, _("The moment the request was sent"))
+    _not_before_receipt(dossier, sent_at, _("The moment the request was sent"))
     deadline = deadline or takedown_deadline(sent_at)
     if deadline <= sent_at:
         raise DossierError(_("The answer cannot be due before the request was sent."))
@@ -455,6 +481,7 @@ def referral_record(
     _refuse_if_closed(dossier)
     if referred_on > timezone.localdate():
         raise DossierError(_("The date of the referral cannot be in the future."))
+    _not_before_receipt(dossier, referred_on, _("The date of the referral"))
     referral = Referral.objects.create(
         dossier=dossier, kind=kind, referred_on=referred_on, created_by=by
     )

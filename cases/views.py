@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -134,7 +135,7 @@ def _detail_page(
             if is_coordinator
             else None
         ),
-        "can_message": bool(dossier.receipt_hash or dossier.reporter_email),
+        "can_message": dossier.receipt_hash is not None,
         "forms": forms,
         "moves": {
             move: dossier.status in starts and to in services.allowed_transitions(dossier)
@@ -170,7 +171,12 @@ def _perform(
     if not form.is_valid():
         return _detail_page(request, dossier, bound={prefix: form}, status=400)
     try:
-        action(dossier, form.cleaned_data)
+        with transaction.atomic():
+            # Who may see the dossier is asked again under its lock: an assignment
+            # made since the page was opened counts.
+            if not visible_dossiers(request.user).select_for_update().filter(pk=pk).exists():
+                raise services.DossierError(_("This dossier is no longer yours to handle."))
+            action(dossier, form.cleaned_data)
     except services.DossierError as error:
         messages.error(request, str(error))
     else:
@@ -390,7 +396,10 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.dossier_update_details(
-                dossier_id=dossier.pk, changes=form.changes(), by=request.user
+                dossier_id=dossier.pk,
+                changes=form.changes(),
+                version=form.cleaned_data["version"],
+                by=request.user,
             )
         except services.DossierError as error:
             form.add_error(None, str(error))

@@ -162,3 +162,15 @@ def test_celery_beat_sends_the_digest_daily(settings):
     assert entry["task"] == tasks.send_daily_digests.name
     assert entry["schedule"].hour == {settings.DIGEST_HOUR}
     assert entry["schedule"].minute == {0}
+
+
+@pytest.mark.django_db
+def test_a_digest_whose_items_were_dealt_with_is_settled_without_a_mail(users):
+    late = DossierFactory(received_at=timezone.now() - timedelta(days=7))
+    OutboxMessage.objects.all().delete()
+    (message,) = send_daily_digests()
+    dossier_contact_record(dossier_id=late.pk, method=ContactMethod.PHONE)
+    mail.outbox.clear()
+    assert not outbox_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.sent_at is not None and mail.outbox == []

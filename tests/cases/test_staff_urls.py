@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.models import (
     AccessAction,
     AccessLogEntry,
+    Dossier,
     LegalBasis,
     ReferralKind,
     TakedownMethod,
@@ -35,6 +36,8 @@ SECRETS = ["secret.reporter@example.invalid", "a private story", "leak.example",
 @pytest.fixture
 def world(users):
     dossier = DossierFactory(
+        received_at=timezone.now() - timedelta(days=3),
+        receipt_hash="c" * 64,
         reporter_email="secret.reporter@example.invalid",
         description="a private story",
         locations=[location(url="https://leak.example/p/1")],
@@ -106,6 +109,7 @@ URLS = [
         "post",
         lambda w: reverse("cases:dossier-details", args=[w["dossier"].pk]),
         lambda: {
+            "version": "VERSION",
             "form_ncii": "on",
             "priority": "normal",
             "channel": "web",
@@ -233,6 +237,7 @@ def _data(builder, world) -> dict | None:
         return None
     data = builder()
     replacements = {
+        "VERSION": Dossier.objects.get(pk=world["dossier"].pk).updated_at.isoformat(),
         "LOCATION": str(world["location"].pk),
         "TAKEDOWN": str(world["takedown"].pk),
         "REFERRAL": str(world["referral"].pk),

@@ -181,7 +181,9 @@ def test_a_note_needs_text_and_is_recorded(users):
 
 
 def test_a_message_reaches_a_reporter_with_an_email_and_counts_as_contact(users):
-    dossier = DossierFactory(reporter_email="r@example.invalid", contact_language="fr")
+    dossier = DossierFactory(
+        reporter_email="r@example.invalid", contact_language="fr", receipt_hash="b" * 64
+    )
     dossier_message_reporter(dossier_id=dossier.pk, text="We asked for removal.", by=None)
     dossier.refresh_from_db()
     assert dossier.first_contact_at is not None
@@ -196,10 +198,40 @@ def test_a_message_to_an_anonymous_reporter_waits_on_the_follow_up_page(users):
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_message_that_cannot_reach_anyone_is_refused(users):
-    dossier = DossierFactory(reporter_email="")
+def test_a_message_without_a_receipt_code_is_refused_even_with_an_email(users):
+    # The mail would send them to a follow-up page they cannot open.
+    dossier = DossierFactory(reporter_email="r@example.invalid")
     _refused(dossier, dossier_message_reporter, dossier_id=dossier.pk, text="Hello")
     _refused(DossierFactory(), dossier_message_reporter, dossier_id=dossier.pk, text="  ")
+
+
+def test_nothing_is_dated_before_the_report_arrived(users):
+    dossier = _with_location()
+    before = dossier.received_at - timedelta(hours=1)
+    _refused(dossier, dossier_contact_record, dossier_id=dossier.pk, method="phone", at=before)
+    _refused(
+        dossier,
+        takedown_request_record,
+        location_id=dossier.locations.get().pk,
+        sent_to="Desk",
+        method=TakedownMethod.EMAIL,
+        legal_basis=LegalBasis.DSA_NOTICE,
+        sent_at=before,
+    )
+    _refused(
+        dossier,
+        referral_record,
+        dossier_id=dossier.pk,
+        kind=ReferralKind.POLICE,
+        referred_on=timezone.localdate(before) - timedelta(days=1),
+    )
+
+
+def test_a_coordinator_who_accepts_does_not_take_the_dossier(users):
+    dossier = DossierFactory()
+    dossier_triage(dossier_id=dossier.pk, accept=True, by=users["coordinator"])
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.assignee) == (Status.IN_PROGRESS, None)
 
 
 def test_the_first_contact_is_the_earliest_one_recorded(users):
@@ -279,7 +311,7 @@ def test_making_a_dossier_urgent_brings_its_first_contact_forward(users):
 
 
 def _with_location():
-    return DossierFactory(locations=[location()])
+    return DossierFactory(received_at=timezone.now() - timedelta(days=5), locations=[location()])
 
 
 def test_a_takedown_request_is_due_a_day_later_unless_configured(users, settings):

@@ -146,8 +146,13 @@ class MomentField(forms.DateTimeField):
         except ValidationError as error:
             if error.code != "ambiguous_timezone":
                 raise
-            naive = forms.DateTimeField.strptime(self, value.strip(), MOMENT_FORMATS[0])
-            return naive.replace(tzinfo=timezone.get_current_timezone())
+            for input_format in self.input_formats:
+                try:
+                    naive = self.strptime(value.strip(), input_format)
+                except ValueError:
+                    continue
+                return naive.replace(tzinfo=timezone.get_current_timezone())
+            raise
 
     def has_changed(self, initial, data) -> bool:
         if initial and data == self.widget.format_value(timezone.localtime(initial)):

@@ -280,3 +280,11 @@ def test_a_dossier_received_in_the_repeated_autumn_hour_can_be_corrected(client,
     # (Ambiguous local times never compare equal across zones: compare instants.)
     assert dossier.language == "de"
     assert dossier.received_at.timestamp() == second_0230.timestamp()
+
+
+@pytest.mark.parametrize("typed", ["2025-10-26T02:30", "2025-10-26 02:30"])
+def test_a_new_time_in_the_repeated_hour_is_its_first_occurrence(typed):
+    from cases.forms import MomentField
+
+    value = MomentField().clean(typed)
+    assert value.utcoffset() == timedelta(hours=2)  # summer time, before the clocks go back

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from institute.roles import HANDLING_ROLES, Role, has_role
+from institute.roles import HANDLING_ROLES, Role, has_role, staff_with_roles
 
 from .models import Dossier, TakedownRequest
 from .outbox import OutboxMessage, notify_daily_digest
@@ -64,15 +63,8 @@ def send_daily_digests(now=None) -> list[OutboxMessage]:
     """Queue today's digest for every active handler with something late. Idempotent."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    handlers = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=HANDLING_ROLES)
-        .exclude(email="")
-        .select_related("staff_profile")
-        .distinct()
-    )
     queued = []
-    for user in handlers:
+    for user in staff_with_roles(*HANDLING_ROLES).exclude(email=""):
         if digest_for(user, now).empty:
             continue
         message = notify_daily_digest(user=user, day=today)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from institute.roles import HANDLING_ROLES
+from institute.roles import HANDLING_ROLES, staff_with_roles
 from intake.forms import ReportForm
 
 from .models import (
@@ -40,12 +39,7 @@ SORTS = {
 
 
 def handlers() -> QuerySet:
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=HANDLING_ROLES)
-        .distinct()
-        .order_by("first_name", "username")
-    )
+    return staff_with_roles(*HANDLING_ROLES).order_by("first_name", "username")
 
 
 class DossierFilterForm(forms.Form):

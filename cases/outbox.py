@@ -11,14 +11,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from institute.models import mail_language
-from institute.roles import Role
+from institute.roles import Role, staff_with_roles
 
 from .models import Dossier, NotificationKind, OutboxMessage
 
@@ -67,13 +66,7 @@ def _to_staff(kind: str, users, dossier: Dossier | None = None) -> list[OutboxMe
 
 
 def _coordinators():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=Role.COORDINATOR)
-        .exclude(email="")
-        .select_related("staff_profile")
-        .distinct()
-    )
+    return staff_with_roles(Role.COORDINATOR).exclude(email="")
 
 
 def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
@@ -148,30 +141,25 @@ def notify_daily_digest(*, user, day) -> OutboxMessage | None:
         return None
 
 
-def _render(message: OutboxMessage) -> tuple[str, str]:
+def _render(message: OutboxMessage) -> tuple[str, str] | None:
+    """Subject and body, in the message's language; None for a digest that has nothing
+    left to say (its reader left, or every item was dealt with before it went)."""
     context = {
         "reference": message.dossier.reference if message.dossier_id else "",
         "site_url": settings.SITE_URL,
     }
-    if message.kind == NotificationKind.DAILY_DIGEST and message.user_id:
+    if message.kind == NotificationKind.DAILY_DIGEST:
         from .digest import digest_for
 
+        if message.user is None or not message.user.is_active:
+            return None
         context["digest"] = digest_for(message.user)
+        if context["digest"].empty:
+            return None
     with translation.override(message.language):
         subject = render_to_string(f"cases/mail/{message.kind}_subject.txt", context)
         body = render_to_string(f"cases/mail/{message.kind}.txt", context)
     return " ".join(subject.split()), body
-
-
-def _outdated(message: OutboxMessage) -> bool:
-    """A digest whose reader left, or whose every item was dealt with before it went."""
-    if message.kind != NotificationKind.DAILY_DIGEST:
-        return False
-    if message.user is None or not message.user.is_active:
-        return True
-    from .digest import digest_for
-
-    return digest_for(message.user).empty
 
 
 def outbox_deliver(*, message_id: int) -> bool:
@@ -189,13 +177,13 @@ def outbox_deliver(*, message_id: int) -> bool:
         )
         if message is None:
             return False
-        if _outdated(message):
-            # Nothing late any more (or the reader left): settled without a mail.
+        rendered = _render(message)
+        if rendered is None:  # nothing left to say: settled without a mail
             message.sent_at = timezone.now()
             message.save(update_fields=["sent_at"])
             logger.info("outbox message %s (%s) settled unsent", message.pk, message.kind)
             return False
-        subject, body = _render(message)
+        subject, body = rendered
         try:
             send_mail(subject, body, None, [message.recipient])
         except Exception as exc:  # recorded; the sweep retries

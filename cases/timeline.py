@@ -35,6 +35,10 @@ def _readable(field: models.Field, value) -> str:
     return str(value)
 
 
+def _label(name: str) -> str:
+    return str(Dossier._meta.get_field(name).verbose_name).capitalize()
+
+
 def _changes_between(old, new) -> list[FieldChange]:
     changes = []
     for change in new.diff_against(old).changes:
@@ -43,9 +47,7 @@ def _changes_between(old, new) -> list[FieldChange]:
         field = Dossier._meta.get_field(change.field)
         changes.append(
             FieldChange(
-                str(field.verbose_name).capitalize(),
-                _readable(field, change.old),
-                _readable(field, change.new),
+                _label(change.field), _readable(field, change.old), _readable(field, change.new)
             )
         )
     return changes
@@ -68,19 +70,13 @@ def timeline(dossier: Dossier) -> list[tuple[DossierEvent, list[FieldChange]]]:
         for previous, record in pairwise(records):
             if record.history_id in wanted:
                 changes[record.history_id] = _changes_between(previous, record)
-    personal_labels = {
-        name: str(Dossier._meta.get_field(name).verbose_name).capitalize()
-        for event in events
-        if event.kind == EventKind.DETAILS_CHANGED
-        for name in filter(None, event.detail.split(","))
-    }
     result = []
     for event in events:
         lines = list(changes.get(event.history_id, []))
         if event.kind == EventKind.DETAILS_CHANGED:
             # Personal fields are not in the history: say only that they changed.
             lines += [
-                FieldChange(personal_labels[name], "", _("changed"))
+                FieldChange(_label(name), "", _("changed"))
                 for name in filter(None, event.detail.split(","))
             ]
         result.append((event, lines))

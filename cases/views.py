@@ -131,7 +131,7 @@ def _detail_page(
         "suggested_referrals": services.referrals_suggested(dossier, referrals),
         "timeline": timeline(dossier),
         "access_log": (
-            AccessLogEntry.objects.filter(dossier=dossier).select_related("user", "evidence")[:50]
+            AccessLogEntry.objects.filter(dossier=dossier).select_related("user")[:50]
             if is_coordinator
             else None
         ),
@@ -158,16 +158,15 @@ def _perform(
     form_class: type,
     action: Callable,
     success: str,
-    **form_kwargs,
+    form_kwargs: Callable[[Dossier], dict] | None = None,
 ) -> HttpResponse:
     """Run one workflow action posted from the dossier page.
 
     An invalid form shows the page again with its errors (400); a move the service
     refuses comes back as an error message, with nothing changed."""
     dossier = dossier_for(request, pk, action=AccessAction.CHANGE)
-    if callable(form_kwargs.get("locations")):
-        form_kwargs["locations"] = form_kwargs["locations"](dossier)
-    form = form_class(request.POST, prefix=prefix, **form_kwargs)
+    extra = form_kwargs(dossier) if form_kwargs else {}
+    form = form_class(request.POST, prefix=prefix, **extra)
     if not form.is_valid():
         return _detail_page(request, dossier, bound={prefix: form}, status=400)
     try:
@@ -294,10 +293,6 @@ def dossier_contact(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _dossier_locations(dossier: Dossier) -> list[ContentLocation]:
-    return list(ContentLocation.objects.filter(dossier=dossier))
-
-
 @require_POST
 @staff_view()
 def takedown_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -317,7 +312,7 @@ def takedown_create(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         ),
         _("The takedown request has been recorded."),
-        locations=_dossier_locations,
+        form_kwargs=lambda dossier: {"locations": dossier.locations.all()},
     )
 
 
@@ -474,7 +469,11 @@ def staff_report(request: HttpRequest) -> HttpResponse:
     plus how and when it came. The reporter gets a receipt code as from the web form."""
     if request.method == "GET":
         form = StaffReportForm(
-            initial={"submission_token": receipts.new_submission_token(), "language": "nl"}
+            initial={
+                "submission_token": receipts.new_submission_token(),
+                # The staff member's own language is the likeliest one of the report.
+                "language": translation.get_language()[:2],
+            }
         )
         locations = LocationFormSet(prefix="locations")
         return _staff_report_page(request, form, locations)

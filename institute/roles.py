@@ -17,6 +17,18 @@ class Role(models.TextChoices):
 HANDLING_ROLES = (Role.COORDINATOR, Role.CASE_WORKER)
 
 
+def staff_with_roles(*roles: Role):
+    """Active users holding any of ``roles``, each once, with their staff settings."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=roles)
+        .select_related("staff_profile")
+        .distinct()
+    )
+
+
 def roles_of(user: Any) -> set[Role]:
     """The roles a user holds; cached on the user object for the request."""
     if not user.is_authenticated or not user.is_active:

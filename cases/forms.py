@@ -194,7 +194,13 @@ class StatusForm(forms.Form):
         label=_("Waiting for"), choices=[("", "—"), *WaitingFor.choices], required=False
     )
     closure_reason = forms.ChoiceField(
-        label=_("Reason for closing"), choices=[("", "—"), *ClosureReason.choices], required=False
+        label=_("Reason for closing"),
+        # "Not recorded" exists only for imported history: staff always give a reason.
+        choices=[
+            ("", "—"),
+            *((c, n) for c, n in ClosureReason.choices if c != ClosureReason.NOT_RECORDED),
+        ],
+        required=False,
     )
     note = _note()
 

@@ -164,6 +164,8 @@ class ClosureReason(models.TextChoices):
     NO_CONTACT_POSSIBLE = "no_contact_possible", _("No contact possible")
     NOT_COMPETENT = "not_competent", _("Not competent")
     OTHER = "other", _("Other")
+    # Records imported from before this system often say only that a dossier was closed.
+    NOT_RECORDED = "not_recorded", _("Not recorded")
 
 
 class WaitingFor(models.TextChoices):
@@ -328,6 +330,8 @@ class Dossier(models.Model):
     # Set by the workflow services (cases.deadlines); statistics read first_contact_at.
     first_contact_due = models.DateTimeField(_("first contact due"), null=True, blank=True)
     first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    # When retention erased the personal data; the coded columns stay for statistics.
+    anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
     priority = models.CharField(
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )

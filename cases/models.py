@@ -366,6 +366,10 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["received_at"], name="dossier_received_idx"),
             models.Index(fields=["status", "priority"], name="dossier_status_idx"),
+            # Statistics count closures by the day they happened.
+            models.Index(
+                fields=["closed_at"], condition=Q(status="closed"), name="dossier_closed_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -498,6 +502,13 @@ class EventKind(models.TextChoices):
     ANONYMISED = "anonymised", _("Personal data erased")
 
 
+# The detail of a CREATED event, when there is one: "imported" is written by
+# reporting.imports for every dossier brought in from earlier records.
+CREATED_DETAILS = {
+    "imported": _("Imported from earlier records"),
+}
+
+
 class DossierEvent(models.Model):
     """One line of a dossier's timeline, as a person reads it. Append-only."""
 
@@ -537,9 +548,10 @@ class DossierEvent(models.Model):
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
 
     def get_detail_display(self) -> str:
-        """The coded detail in words: a closure reason, who is waited for, how contact
-        was made, what came of a takedown or a referral."""
+        """The coded detail in words: where a dossier came from, a closure reason, who is
+        waited for, how contact was made, what came of a takedown or a referral."""
         choices = {
+            EventKind.CREATED: CREATED_DETAILS.items(),
             EventKind.STATUS_CHANGED: (
                 WaitingFor.choices if self.new_status == Status.WAITING else ClosureReason.choices
             ),
@@ -715,7 +727,10 @@ class TakedownRequest(models.Model):
         verbose_name = _("takedown request")
         verbose_name_plural = _("takedown requests")
         ordering = ["sent_at", "id"]
-        indexes = [models.Index(fields=["outcome", "deadline"], name="takedown_due_idx")]
+        indexes = [
+            models.Index(fields=["outcome", "deadline"], name="takedown_due_idx"),
+            models.Index(fields=["sent_at"], name="takedown_sent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} ({self.sent_at:%Y-%m-%d})"

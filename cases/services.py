@@ -52,15 +52,30 @@ def next_reference(*, year: int) -> str:
     takes is held until the surrounding transaction ends, so two concurrent reports
     can never get the same number, and a rolled-back report gives its number back.
     """
+    (reference,) = reserve_references(year=year, count=1)
+    return reference
+
+
+def reserve_references(*, year: int, count: int) -> list[str]:
+    """Hand out the next ``count`` references of ``year``, in order (for the import).
+
+    One upsert adds ``count`` to the counter and returns its new value, so the block
+    ends there; the same row lock as ``next_reference`` keeps blocks from overlapping
+    and a rolled-back import gives its numbers back.
+    """
+    if count < 0:
+        raise ValueError("count must not be negative")
+    if count == 0:
+        return []
     table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 (table name is ours)
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [year],
+            f"INSERT INTO {table} (year, last) VALUES (%s, %s) "  # noqa: S608 (table name is ours)
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + %s RETURNING last",
+            [year, count, count],
         )
-        (number,) = cursor.fetchone()
-    return f"{year}-{number:04d}"
+        (last,) = cursor.fetchone()
+    return [f"{year}-{number:04d}" for number in range(last - count + 1, last + 1)]
 
 
 @transaction.atomic
@@ -142,6 +157,21 @@ def _refuse_if_closed(dossier: Dossier) -> None:
         raise DossierError(_("This dossier is closed; reopen it first."))
 
 
+def _refuse_if_anonymised(dossier: Dossier) -> None:
+    """An anonymised dossier is read-only for good (see cases.retention): it is always
+    closed, but reopening it or adding to it would bring back personal data (a note, a
+    message, a contact) that the retention period says must be gone. Called under the
+    row lock by every service that changes a dossier or adds to it, so a change racing
+    with ``dossier_anonymise`` sees its result."""
+    if dossier.anonymised_at is not None:
+        raise DossierError(anonymised_message())
+
+
+def anonymised_message() -> str:
+    """Why an anonymised dossier cannot be changed, in the active language."""
+    return _("The personal data of this dossier were erased; it can no longer be changed.")
+
+
 @transaction.atomic
 def dossier_transition(
     *,
@@ -165,6 +195,7 @@ def dossier_transition(
     if to not in Status.values:
         raise DossierError(_("Unknown status."))
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     old, new = Status(dossier.status), Status(to)
     if new not in TRANSITIONS[old] or (only_from is not None and old not in only_from):
         raise DossierError(
@@ -212,6 +243,7 @@ def dossier_triage(
     nobody has it becomes its assignee), or close it because the Institute is not
     competent, which needs a reason."""
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     if dossier.status != Status.NEW:
         raise DossierError(_("This dossier has already been triaged."))
     if not accept:
@@ -236,6 +268,7 @@ def dossier_assign(*, dossier_id: int, to, by=None, at: datetime | None = None) 
     if to is not None and not (to.is_active and has_role(to, *HANDLING_ROLES)):
         raise DossierError(_("Dossiers can be assigned only to case workers and coordinators."))
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     if dossier.assignee_id == (to.pk if to else None):
         return dossier
@@ -254,6 +287,7 @@ def dossier_note_add(*, dossier_id: int, text: str, by=None, at: datetime | None
     if not text.strip():
         raise DossierError(_("Write the note first."))
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     return _event(dossier, EventKind.NOTE, by=by, at=at, note=text.strip())
 
 
@@ -274,6 +308,7 @@ def dossier_message_reporter(
     if not text.strip():
         raise DossierError(_("Write the message first."))
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     if dossier.receipt_hash is None:
         raise DossierError(
             _(
@@ -299,6 +334,7 @@ def dossier_contact_record(
         raise DossierError(_("Say how contact was made."))
     _not_in_future(at, _("The moment of contact"))
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     _not_before_receipt(dossier, at, _("The moment of contact"))
     event = _event(dossier, EventKind.CONTACT_MADE, by=by, at=at, detail=method, note=note.strip())
     _contact_made(dossier, at)
@@ -350,6 +386,7 @@ def dossier_update_details(
     if unknown:
         raise DossierError(_("These details cannot be changed here."))
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     if version is not None and version != dossier.updated_at.isoformat():
         raise DossierError(
             _(
@@ -400,6 +437,7 @@ def takedown_request_record(
     sent_at = sent_at or timezone.now()
     location = ContentLocation.objects.get(pk=location_id)
     dossier = _locked(location.dossier_id)
+    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     _not_in_future(sent_at, _("The moment the request was sent"))
     _not_before_receipt(dossier, sent_at, _("The moment the request was sent"))
@@ -444,6 +482,7 @@ def takedown_outcome_record(
         raise DossierError(_("Choose what came of the request."))
     dossier_id = TakedownRequest.objects.values_list("dossier_id", flat=True).get(pk=takedown_id)
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     if recheck_on is not None and recheck_on < timezone.localdate(at):
         raise DossierError(_("The day to check again cannot be in the past."))
@@ -478,6 +517,7 @@ def referral_record(
     if kind not in ReferralKind.values:
         raise DossierError(_("Choose where the person was referred to."))
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     if referred_on > timezone.localdate():
         raise DossierError(_("The date of the referral cannot be in the future."))
@@ -503,6 +543,7 @@ def referral_outcome_record(
         raise DossierError(_("Choose what came of the referral."))
     dossier_id = Referral.objects.values_list("dossier_id", flat=True).get(pk=referral_id)
     dossier = _locked(dossier_id)
+    _refuse_if_anonymised(dossier)
     referral = Referral.objects.get(pk=referral_id)
     outcome_on = outcome_on or timezone.localdate()
     if outcome_on < referral.referred_on or outcome_on > timezone.localdate():
@@ -546,8 +587,10 @@ def evidence_attach(
     """Check and store evidence files for a saved dossier.
 
     Appends every stored file's name to ``saved`` (see ``files_removed_on_failure``)
-    so the caller can take the files back if its transaction fails.
+    so the caller can take the files back if its transaction fails. Runs inside the
+    caller's transaction, which holds the dossier's row lock from here on.
     """
+    _refuse_if_anonymised(_locked(dossier.pk))
     signatures = check_evidence_files(list(uploads))
     attached = []
     for upload, signature in zip(uploads, signatures, strict=True):

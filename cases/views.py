@@ -102,6 +102,9 @@ def _detail_page(
     )
     referrals = list(Referral.objects.filter(dossier=dossier))
     is_coordinator = has_role(request.user, Role.COORDINATOR)
+    # An anonymised dossier can no longer be changed (the services refuse it), so the
+    # page offers none of the action forms.
+    read_only = dossier.anonymised_at is not None
     bound = bound or {}
 
     def form(prefix: str, form_class: type, **kwargs):
@@ -136,9 +139,12 @@ def _detail_page(
             else None
         ),
         "can_message": dossier.receipt_hash is not None,
+        "read_only": read_only,
         "forms": forms,
         "moves": {
-            move: dossier.status in starts and to in services.allowed_transitions(dossier)
+            move: not read_only
+            and dossier.status in starts
+            and to in services.allowed_transitions(dossier)
             for move, (starts, to) in MOVES.items()
         },
     }
@@ -381,6 +387,10 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct what was recorded at intake."""
     if request.method == "GET":
         dossier = dossier_for(request, pk)
+        if dossier.anonymised_at is not None:
+            # Nothing left to correct: the service would refuse whatever is posted.
+            messages.error(request, services.anonymised_message())
+            return redirect("cases:dossier-detail", pk=dossier.pk)
         return render(
             request,
             "cases/dossier_details.html",

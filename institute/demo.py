@@ -118,6 +118,17 @@ NOTES = [
     "Explained StopNCII.org and how the hashing works.",
     "The person does not want to file a complaint for now.",
 ]
+# How often each closure reason occurs in the demo caseload. Explicit per reason, so that
+# a new reason cannot silently shift the weights. NOT_RECORDED is left out on purpose: it
+# is only for history imported from earlier records, never for a dossier closed here.
+CLOSURE_REASON_WEIGHTS = {
+    ClosureReason.CONTENT_REMOVED: 35,
+    ClosureReason.REFERRED: 25,
+    ClosureReason.NO_FURTHER_ACTION_WANTED: 15,
+    ClosureReason.NO_CONTACT_POSSIBLE: 10,
+    ClosureReason.NOT_COMPETENT: 10,
+    ClosureReason.OTHER: 5,
+}
 FIRST_NAMES = ["Lotte", "Emma", "Inès", "Yasmine", "Lukas", "Noah", "Sam", "Chloé", "Milan", "Anna"]
 
 
@@ -332,7 +343,9 @@ def _progress(rng: random.Random, dossier: Dossier, users: dict) -> None:
         to=Status.CLOSED,
         by=worker,
         at=min(step + timedelta(days=rng.randint(3, 40)), datetime.now(BRUSSELS)),
-        closure_reason=rng.choices(ClosureReason.values, weights=[35, 25, 15, 10, 10, 5])[0],
+        closure_reason=rng.choices(
+            list(CLOSURE_REASON_WEIGHTS), weights=list(CLOSURE_REASON_WEIGHTS.values())
+        )[0],
     )
 
 

@@ -1,0 +1,321 @@
+"""An anonymised dossier is read-only for good: every service refuses to change it or
+add to it, with nothing changed, and its page offers no action at all. Also: the first
+event of an imported dossier says where it came from."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from cases.models import (
+    ClosureReason,
+    ContactMethod,
+    Dossier,
+    DossierEvent,
+    EventKind,
+    Evidence,
+    LegalBasis,
+    OutboxMessage,
+    Priority,
+    Referral,
+    ReferralKind,
+    ReferralOutcome,
+    Status,
+    TakedownMethod,
+    TakedownOutcome,
+    TakedownRequest,
+)
+from cases.retention import dossier_anonymise
+from cases.services import (
+    DossierError,
+    anonymised_message,
+    dossier_assign,
+    dossier_contact_record,
+    dossier_message_reporter,
+    dossier_note_add,
+    dossier_transition,
+    dossier_triage,
+    dossier_update_details,
+    evidence_attach,
+    referral_outcome_record,
+    referral_record,
+    takedown_outcome_record,
+    takedown_request_record,
+)
+from intake import receipts
+from tests.factories import DossierFactory, location
+from tests.intake.conftest import PNG
+
+pytestmark = pytest.mark.django_db
+
+
+def _build(users, *, anonymise: bool = True) -> Dossier:
+    """A dossier handled the usual way (assigned, in progress, a takedown and a referral
+    both still pending), then closed and, unless told otherwise, anonymised."""
+    worker = users["caseworker"]
+    dossier = DossierFactory(
+        locations=[location(url="https://leak.example/p/anon")],
+        receipt_hash=receipts.receipt_hash(receipts.receipt_code_for("anonymised-readonly")),
+    )
+    dossier_assign(dossier_id=dossier.pk, to=worker, by=users["coordinator"])
+    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker)
+    takedown_request_record(
+        location_id=dossier.locations.get().pk,
+        sent_to="abuse desk",
+        method=TakedownMethod.WEB_FORM,
+        legal_basis=LegalBasis.DSA_NOTICE,
+        by=worker,
+    )
+    referral_record(
+        dossier_id=dossier.pk,
+        kind=ReferralKind.VICTIM_SUPPORT,
+        referred_on=timezone.localdate(),
+        by=worker,
+    )
+    dossier_transition(
+        dossier_id=dossier.pk,
+        to=Status.CLOSED,
+        closure_reason=ClosureReason.CONTENT_REMOVED,
+        by=worker,
+    )
+    if anonymise:
+        dossier_anonymise(Dossier.objects.get(pk=dossier.pk))
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+@pytest.fixture
+def anonymised(users) -> Dossier:
+    return _build(users)
+
+
+def _snapshot(dossier: Dossier) -> dict:
+    """Everything a refused change could have touched."""
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    return {
+        "dossier": {
+            field.attname: getattr(fresh, field.attname) for field in Dossier._meta.concrete_fields
+        },
+        "history": fresh.history.count(),
+        "events": list(
+            DossierEvent.objects.filter(dossier=dossier).order_by("id").values_list("id", "note")
+        ),
+        "takedowns": list(
+            TakedownRequest.objects.filter(dossier=dossier)
+            .order_by("id")
+            .values_list("id", "outcome", "outcome_at", "recheck_on")
+        ),
+        "referrals": list(
+            Referral.objects.filter(dossier=dossier)
+            .order_by("id")
+            .values_list("id", "kind", "outcome", "outcome_on")
+        ),
+        "evidence": Evidence.objects.filter(dossier=dossier).count(),
+        "outbox": OutboxMessage.objects.filter(dossier=dossier).count(),
+    }
+
+
+def _changes(users, dossier: Dossier) -> dict:
+    worker, coordinator = users["caseworker"], users["coordinator"]
+    takedown = TakedownRequest.objects.get(dossier=dossier)
+    referral = Referral.objects.get(dossier=dossier)
+    now = timezone.now()
+    return {
+        "reopen": lambda: dossier_transition(
+            dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker, note="Uploaded again"
+        ),
+        "triage": lambda: dossier_triage(dossier_id=dossier.pk, accept=True, by=worker),
+        "assign": lambda: dossier_assign(
+            dossier_id=dossier.pk, to=users["caseworker2"], by=coordinator
+        ),
+        "unassign": lambda: dossier_assign(dossier_id=dossier.pk, to=None, by=coordinator),
+        "note": lambda: dossier_note_add(dossier_id=dossier.pk, text="A new note", by=worker),
+        "message": lambda: dossier_message_reporter(
+            dossier_id=dossier.pk, text="Any news?", by=worker
+        ),
+        "contact": lambda: dossier_contact_record(
+            dossier_id=dossier.pk, method=ContactMethod.PHONE, at=now, by=worker
+        ),
+        "details": lambda: dossier_update_details(
+            dossier_id=dossier.pk,
+            changes={"reporter_name": "Back Again", "priority": Priority.URGENT},
+            by=worker,
+        ),
+        "takedown": lambda: takedown_request_record(
+            location_id=takedown.location_id,
+            sent_to="another abuse desk",
+            method=TakedownMethod.EMAIL,
+            legal_basis=LegalBasis.DSA_NOTICE,
+            sent_at=now,
+            by=worker,
+        ),
+        "takedown outcome": lambda: takedown_outcome_record(
+            takedown_id=takedown.pk,
+            outcome=TakedownOutcome.REMOVED,
+            recheck_on=timezone.localdate() + timedelta(days=7),
+            by=worker,
+        ),
+        "referral": lambda: referral_record(
+            dossier_id=dossier.pk,
+            kind=ReferralKind.POLICE,
+            referred_on=timezone.localdate(),
+            by=worker,
+        ),
+        "referral outcome": lambda: referral_outcome_record(
+            referral_id=referral.pk, outcome=ReferralOutcome.TAKEN_UP, by=worker
+        ),
+        "evidence": lambda: evidence_attach(
+            dossier=dossier,
+            uploads=[SimpleUploadedFile("new.png", PNG, content_type="image/png")],
+            saved=[],
+            from_reporter=False,
+        ),
+    }
+
+
+CHANGES = [
+    "reopen",
+    "triage",
+    "assign",
+    "unassign",
+    "note",
+    "message",
+    "contact",
+    "details",
+    "takedown",
+    "takedown outcome",
+    "referral",
+    "referral outcome",
+    "evidence",
+]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_service_refuses_an_anonymised_dossier_and_changes_nothing(users, anonymised, change):
+    before = _snapshot(anonymised)
+    with pytest.raises(DossierError) as refused:
+        _changes(users, anonymised)[change]()
+    assert str(refused.value) == anonymised_message()
+    assert _snapshot(anonymised) == before
+
+
+def test_the_list_of_refused_changes_covers_every_service(users, anonymised):
+    assert sorted(_changes(users, anonymised)) == sorted(CHANGES)
+
+
+def test_a_closed_dossier_not_anonymised_can_still_be_reopened(users):
+    dossier = _build(users, anonymise=False)
+    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=users["caseworker"])
+    dossier_note_add(dossier_id=dossier.pk, text="Back on it", by=users["caseworker"])
+    assert Dossier.objects.get(pk=dossier.pk).status == Status.IN_PROGRESS
+
+
+# Every URL a form on the dossier page posts to, and the one page that corrects details.
+def _action_urls(dossier: Dossier) -> list[str]:
+    takedown = TakedownRequest.objects.get(dossier=dossier)
+    referral = Referral.objects.get(dossier=dossier)
+    pk = dossier.pk
+    return [
+        reverse("cases:dossier-details", args=[pk]),
+        reverse("cases:dossier-triage", args=[pk]),
+        reverse("cases:dossier-assign", args=[pk]),
+        *(reverse("cases:dossier-status", args=[pk, move]) for move in ["wait", "resume"]),
+        *(reverse("cases:dossier-status", args=[pk, move]) for move in ["close", "reopen"]),
+        reverse("cases:dossier-note", args=[pk]),
+        reverse("cases:dossier-message", args=[pk]),
+        reverse("cases:dossier-contact", args=[pk]),
+        reverse("cases:takedown-create", args=[pk]),
+        reverse("cases:takedown-outcome", args=[pk, takedown.pk]),
+        reverse("cases:referral-create", args=[pk]),
+        reverse("cases:referral-outcome", args=[pk, referral.pk]),
+    ]
+
+
+def test_the_page_of_an_anonymised_dossier_offers_no_action(client, users):
+    client.force_login(users["coordinator"])
+    # Before the erasure, the closed dossier's page offers to reopen it, note, contact...
+    dossier = _build(users, anonymise=False)
+    page = client.get(reverse("cases:dossier-detail", args=[dossier.pk])).content.decode()
+    offered = [url for url in _action_urls(dossier) if f'"{url}"' in page]
+    assert reverse("cases:dossier-status", args=[dossier.pk, "reopen"]) in offered
+    assert reverse("cases:dossier-note", args=[dossier.pk]) in offered
+    assert reverse("cases:referral-outcome", args=[dossier.pk, dossier.referrals.get().pk]) in (
+        offered
+    )
+    assert "data-read-only" not in page
+
+    # ...and none of it once its personal data are erased; a sentence says why.
+    dossier_anonymise(dossier)
+    response = client.get(reverse("cases:dossier-detail", args=[dossier.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert [url for url in _action_urls(dossier) if f'"{url}"' in page] == []
+    assert "data-form=" not in page
+    assert "data-anonymised" in page
+    assert "data-read-only" in page
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert anonymised_message() in page
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "data"),
+    [
+        ("dossier-status", ["reopen"], {"reopen-note": "Uploaded again"}),
+        ("dossier-note", [], {"note-text": "A new note"}),
+    ],
+)
+def test_a_post_on_an_anonymised_dossier_is_refused_and_changes_nothing(
+    client, users, anonymised, name, args, data
+):
+    client.force_login(users["coordinator"])
+    before = _snapshot(anonymised)
+    response = client.post(reverse(f"cases:{name}", args=[anonymised.pk, *args]), data)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:dossier-detail", args=[anonymised.pk])
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert _messages(response) == [anonymised_message()]
+    assert _snapshot(anonymised) == before
+    assert Dossier.objects.get(pk=anonymised.pk).status == Status.CLOSED
+
+
+def test_the_details_form_of_an_anonymised_dossier_is_not_offered(client, users, anonymised):
+    client.force_login(users["coordinator"])
+    response = client.get(reverse("cases:dossier-details", args=[anonymised.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:dossier-detail", args=[anonymised.pk])
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert _messages(response) == [anonymised_message()]
+
+
+def test_the_first_event_of_an_imported_dossier_says_it_was_imported(client, users):
+    imported = DossierEvent(kind=EventKind.CREATED, detail="imported")
+    with translation.override("en"):
+        assert imported.get_detail_display() == "Imported from earlier records"
+    with translation.override("fr"):
+        assert imported.get_detail_display() == translation.gettext("Imported from earlier records")
+    # A dossier created here has no detail on that event; other kinds are as before.
+    assert DossierEvent(kind=EventKind.CREATED).get_detail_display() == ""
+    with translation.override("en"):
+        assert (
+            DossierEvent(
+                kind=EventKind.CONTACT_MADE, detail=ContactMethod.PHONE
+            ).get_detail_display()
+            == ContactMethod.PHONE.label
+        )
+        assert DossierEvent(kind=EventKind.NOTE, detail="imported").get_detail_display() == (
+            "imported"
+        )
+
+    # The dossier's timeline shows it.
+    dossier = DossierFactory()
+    DossierEvent.objects.filter(dossier=dossier, kind=EventKind.CREATED).update(detail="imported")
+    client.force_login(users["coordinator"])
+    response = client.get(reverse("cases:dossier-detail", args=[dossier.pk]))
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        assert translation.gettext("Imported from earlier records") in response.content.decode()

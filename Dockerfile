@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=institute.settings \
     STATIC_ROOT=/app/staticfiles \
     PRIVATE_STORAGE_ROOT=/data/private \
-    PYTHONPATH=/app
+    PYTHONPATH=/app \
+    MPLCONFIGDIR=/tmp/matplotlib
 
 WORKDIR /app
 RUN groupadd --system app && useradd --system --gid app --home /app app

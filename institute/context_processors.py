@@ -9,3 +9,17 @@ def public(request: HttpRequest) -> dict[str, object]:
         "max_files": settings.EVIDENCE_MAX_FILES,
         "max_file_mb": settings.EVIDENCE_MAX_FILE_BYTES // (1024 * 1024),
     }
+
+
+def staff(request: HttpRequest) -> dict[str, object]:
+    """Which parts of the staff side the signed-in user's roles open, for the menu."""
+    from .roles import HANDLING_ROLES, Role, roles_of
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = roles_of(user)
+    return {
+        "can_handle_dossiers": bool(roles & set(HANDLING_ROLES)),
+        "can_see_statistics": bool(roles & {Role.MANAGEMENT, Role.COORDINATOR}),
+    }

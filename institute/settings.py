@@ -148,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "institute.context_processors.public",
+                "institute.context_processors.staff",
             ],
         },
     },
@@ -211,6 +212,13 @@ FIRST_CONTACT_WORKING_DAYS = env_int("FIRST_CONTACT_WORKING_DAYS", 2)
 TAKEDOWN_DEADLINE_HOURS = env_int("TAKEDOWN_DEADLINE_HOURS", 24)
 # Hour (Brussels time) at which Celery beat sends staff their daily digest.
 DIGEST_HOUR = env_int("DIGEST_HOUR", 7)
+# Statistics for publication withhold counts below this threshold (shown as "<5").
+STATISTICS_SUPPRESSION_THRESHOLD = env_int("STATISTICS_SUPPRESSION_THRESHOLD", 5)
+# Days a closed dossier keeps its personal data; `manage.py anonymise_dossiers` then
+# erases them (cases.retention), keeping the coded columns for the statistics.
+RETENTION_DAYS_AFTER_CLOSURE = env_int("RETENTION_DAYS_AFTER_CLOSURE", 5 * 365)
+if RETENTION_DAYS_AFTER_CLOSURE < 1:
+    raise ImproperlyConfigured("RETENTION_DAYS_AFTER_CLOSURE must be at least 1.")
 
 CELERY_BEAT_SCHEDULE = {
     # Delivers notifications whose task was lost (broker down) or failed (mail down).

@@ -13,6 +13,7 @@ urlpatterns = [
     path("exit/", intake_views.quick_exit, name="quick-exit"),
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/dossiers/", include("cases.urls")),
+    path("staff/statistics/", include("reporting.urls")),
     path("staff/login/", auth_views.LoginView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

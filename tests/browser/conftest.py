@@ -85,3 +85,13 @@ def phone_without_javascript(chromium, live_server) -> Iterator[Phone]:
         yield Phone(context, live_server.url)
     finally:
         context.close()
+
+
+@pytest.fixture
+def desk(chromium, live_server) -> Iterator[Phone]:
+    """A staff member's browser: a laptop-sized window in English."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    try:
+        yield Phone(context, live_server.url)
+    finally:
+        context.close()

@@ -1,8 +1,6 @@
 """A case worker handles a report from the public form, end to end, in a real browser;
 the reporter reads the staff's message on the follow-up page."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from cases.models import Dossier, EventKind, Status, TakedownOutcome, TakedownRequest
@@ -13,16 +11,6 @@ from tests.browser.test_public_form import _fill_report
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MESSAGE = "We have asked the platform to remove the photo. It is not your fault."
-
-
-@pytest.fixture
-def desk(chromium, live_server) -> Iterator[Phone]:
-    """A staff member's browser: a laptop-sized window in English."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    try:
-        yield Phone(context, live_server.url)
-    finally:
-        context.close()
 
 
 def _report_from_the_public_form(phone: Phone, base: str) -> str:

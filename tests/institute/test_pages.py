@@ -59,11 +59,16 @@ def test_admin_dossier_page_shows_no_personal_fields(client, users):
 def test_staff_log_in_with_their_password(client, users):
     response = client.post(reverse("login"), {"username": "caseworker", "password": DEMO_PASSWORD})
     assert response.status_code == 302
-    # Those who handle dossiers land on their own; others on a page saying their roles.
+    # Those who handle dossiers land on their own, management on the statistics,
+    # others on a page saying their roles.
     landing = client.get(reverse("staff-home"))
     assert landing["Location"] == reverse("cases:dossier-list") + "?assignee=me"
     assert client.get(landing["Location"]).status_code == 200
     client.force_login(users["management"])
+    landing = client.get(reverse("staff-home"))
+    assert landing["Location"] == reverse("reporting:statistics")
+    assert client.get(landing["Location"]).status_code == 200
+    client.force_login(users["admin"])
     assert client.get(reverse("staff-home")).status_code == 200
 
 

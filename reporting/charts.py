@@ -1,0 +1,97 @@
+"""The published charts: grouped bars of dossiers per form of abuse, by period, by who
+reported and by language. Drawn on the server (no script on the page), as SVG for the
+page and for print, and as PNG for office documents."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+from django.utils.translation import gettext as _
+from matplotlib.figure import Figure
+
+from cases.models import FormOfAbuse, Language, ReporterCategory
+
+from .publication import FORMS, Publication, Shown
+
+# A palette that stays distinguishable for colour-blind readers (Okabe and Ito).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+CHARTS = ("period", "reporter", "language")
+FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+@dataclass
+class Series:
+    label: str
+    values: list[Shown]  # one per form
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    series: list[Series]
+
+    @property
+    def description(self) -> str:
+        """The chart in words, for the image's text alternative."""
+        parts = []
+        for index, form in enumerate(FormOfAbuse):
+            figures = ", ".join(f"{s.label} {s.values[index].text}" for s in self.series)
+            parts.append(f"{form.label}: {figures}")
+        return f"{self.title}. " + "; ".join(parts) + "."
+
+
+def chart(key: str, current: Publication, previous: Publication) -> Chart:
+    period = current.period.label
+    if key == "period":
+        series = [
+            Series(publication.period.label, [publication.shown(("by_form", f)) for f in FORMS])
+            for publication in (previous, current)
+        ]
+        title = _("Dossiers per form of abuse, %(period)s and the year before") % {"period": period}
+    elif key == "reporter":
+        series = [
+            Series(str(label), [current.cell("reporter", f, code) for f in FORMS])
+            for code, label in ReporterCategory.choices
+        ]
+        title = _("Dossiers per form of abuse by who reported, %(period)s") % {"period": period}
+    elif key == "language":
+        series = [
+            Series(str(label), [current.cell("language", f, code) for f in FORMS])
+            for code, label in Language.choices
+        ]
+        title = _("Dossiers per form of abuse by language, %(period)s") % {"period": period}
+    else:
+        raise KeyError(key)
+    return Chart(key, title, series)
+
+
+def render(chart: Chart, fmt: str) -> bytes:
+    """The chart as SVG (text kept as text) or PNG."""
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart.key}):
+        figure = Figure(figsize=(9, 4.8), dpi=110, layout="constrained")
+        axes = figure.subplots()
+        groups = len(FORMS)
+        width = 0.8 / len(chart.series)
+        tallest = max((v.value or 0 for s in chart.series for v in s.values), default=0) or 1
+        for index, series in enumerate(chart.series):
+            offsets = [g - 0.4 + width * (index + 0.5) for g in range(groups)]
+            heights = [value.value or 0 for value in series.values]
+            bars = axes.bar(
+                offsets, heights, width, label=series.label, color=PALETTE[index % len(PALETTE)]
+            )
+            axes.bar_label(
+                bars, labels=[value.text for value in series.values], padding=2, fontsize=8
+            )
+        axes.set_xticks(range(groups), [str(FormOfAbuse(f).label) for f in FORMS], fontsize=9)
+        axes.set_ylim(0, tallest * 1.15)
+        axes.set_ylabel(_("Dossiers"))
+        axes.set_title(chart.title, fontsize=11, loc="left")
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.legend(frameon=False, fontsize=8, ncols=min(len(chart.series), 5), loc="upper right")
+        buffer = io.BytesIO()
+        metadata = {"Date": None} if fmt == "svg" else {}
+        figure.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()

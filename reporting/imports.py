@@ -1,0 +1,538 @@
+"""Import of the Institute's earlier records from a CSV file.
+
+One row per dossier, coded columns only (no personal data)::
+
+    external_id,received_at,forms,reporter,language,channel[,status,closed_at,
+    closure_reason,minor_involved]
+
+All or nothing: the whole file is checked first and, if any row is wrong, nothing is
+written and every problem is reported with its line (the header is line 1) and column.
+Rows whose ``external_id`` is already in the database are skipped, so importing the
+same file twice adds nothing. Rows are written in bulk, in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import IO
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from cases.models import (
+    BRUSSELS,
+    Channel,
+    ClosureReason,
+    Dossier,
+    DossierEvent,
+    EventKind,
+    FormOfAbuse,
+    Gender,
+    Language,
+    ReporterCategory,
+    ReporterType,
+    Status,
+    WaitingFor,
+    YesNoUnknown,
+)
+from cases.services import reserve_references
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("external_id", "received_at", "forms", "reporter", "language", "channel")
+OPTIONAL_COLUMNS = ("status", "closed_at", "closure_reason", "minor_involved")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+# The detail of the CREATED event of every imported dossier.
+IMPORTED = "imported"
+
+MINOR_INVOLVED = {
+    "yes": YesNoUnknown.YES,
+    "true": YesNoUnknown.YES,
+    "1": YesNoUnknown.YES,
+    "no": YesNoUnknown.NO,
+    "false": YesNoUnknown.NO,
+    "0": YesNoUnknown.NO,
+    "unknown": YesNoUnknown.UNKNOWN,
+    "": YesNoUnknown.UNKNOWN,
+}
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?P<offset>Z|[+-]\d{2}:\d{2})?"
+)
+_EXTERNAL_ID_MAX = Dossier._meta.get_field("external_id").max_length
+_BATCH = 500
+_QUOTED_MAX = 40
+# Held by a running import on PostgreSQL (any constant shared by all imports).
+_IMPORT_LOCK = 0x1D0551E5
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the file: where it is and what is wrong (already translated)."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
+        return _('line %(line)d, column "%(column)s": %(message)s') % {
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+class ImportRejected(Exception):
+    """The file has errors; nothing was imported. ``errors`` lists every one."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(error) for error in errors))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    imported: int
+    already_imported: int
+    dry_run: bool = False
+
+
+@dataclass
+class _Row:
+    """One valid line of the file, in model values."""
+
+    line: int
+    external_id: str
+    received_at: datetime
+    forms: list[str]
+    reporter: str
+    language: str
+    channel: str
+    status: str
+    closed_at: datetime | None
+    closure_reason: str
+    minor_involved: str
+
+    @property
+    def year(self) -> int:
+        return self.received_at.astimezone(BRUSSELS).year
+
+    def dossier(self, reference: str) -> Dossier:
+        organisation = self.reporter == ReporterCategory.ORGANISATION
+        dossier = Dossier(
+            reference=reference,
+            external_id=self.external_id,
+            imported=True,
+            received_at=self.received_at,
+            channel=self.channel,
+            language=self.language,
+            reporter_type=ReporterType.ORGANISATION if organisation else ReporterType.NOT_RECORDED,
+            reporter_gender=Gender.NOT_GIVEN if organisation else self.reporter,
+            person_minor_on_images=self.minor_involved,
+            status=self.status,
+            closure_reason=self.closure_reason,
+            closed_at=self.closed_at,
+            waiting_for=WaitingFor.OTHER if self.status == Status.WAITING else "",
+            # Imported dossiers are history: they never have a first contact due.
+            first_contact_due=None,
+        )
+        dossier.forms = self.forms
+        dossier.apply_priority_rules()
+        return dossier
+
+
+@dataclass
+class _Checker:
+    """Collects the errors of one line while its values are converted."""
+
+    line: int
+    errors: list[RowError] = field(default_factory=list)
+
+    def error(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+
+def _quoted(value: str) -> str:
+    return value if len(value) <= _QUOTED_MAX else value[: _QUOTED_MAX - 1] + "…"
+
+
+def _not_one_of(value: str, choices) -> str:
+    return _('"%(value)s" is not one of %(choices)s.') % {
+        "value": _quoted(value),
+        "choices": ", ".join(choices),
+    }
+
+
+def _choice(check: _Checker, column: str, value: str, choices: list[str]) -> str | None:
+    code = value.lower()
+    if not value:
+        check.error(column, _("a value is required."))
+    elif code not in choices:
+        check.error(column, _not_one_of(value, choices))
+    else:
+        return code
+    return None
+
+
+def _moment(check: _Checker, column: str, value: str, now: datetime) -> datetime | None:
+    """A date (that day, 00:00 in Brussels) or a date and time with an offset."""
+    text = value.upper()
+    moment = None
+    try:
+        if _DATE.fullmatch(text):
+            moment = datetime.combine(date.fromisoformat(text), time(0), tzinfo=BRUSSELS)
+        elif match := _DATETIME.fullmatch(text):
+            if match["offset"] is None:
+                check.error(
+                    column,
+                    _(
+                        '"%(value)s" has no offset from UTC: add one '
+                        "(2021-03-04T10:15:00+01:00, or Z for UTC) or give only the date."
+                    )
+                    % {"value": _quoted(value)},
+                )
+                return None
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None:
+        check.error(
+            column,
+            _(
+                '"%(value)s" is not a date (2021-03-04) or a date and time with an offset '
+                "from UTC (2021-03-04T10:15:00+01:00)."
+            )
+            % {"value": _quoted(value)},
+        )
+        return None
+    if moment > now:
+        check.error(column, _('"%(value)s" is in the future.') % {"value": _quoted(value)})
+        return None
+    return moment
+
+
+def _is_date(value: str) -> bool:
+    return bool(_DATE.fullmatch(value))
+
+
+def _check_row(
+    cells: dict[str, str], line: int, now: datetime
+) -> tuple[_Row | None, list[RowError]]:
+    check = _Checker(line)
+
+    external_id = cells["external_id"]
+    if not external_id:
+        check.error("external_id", _("a value is required."))
+    elif len(external_id) > _EXTERNAL_ID_MAX:
+        check.error(
+            "external_id",
+            _("the identifier is longer than %(max)d characters.") % {"max": _EXTERNAL_ID_MAX},
+        )
+
+    received_at = None
+    if not cells["received_at"]:
+        check.error("received_at", _("a value is required."))
+    else:
+        received_at = _moment(check, "received_at", cells["received_at"], now)
+
+    forms = []
+    for code in cells["forms"].split(";"):
+        code = code.strip()
+        if not code:
+            continue
+        if code.lower() in FormOfAbuse.values:
+            forms.append(code.lower())
+        else:
+            check.error("forms", _not_one_of(code, FormOfAbuse.values))
+    if not cells["forms"].replace(";", "").strip():
+        check.error(
+            "forms",
+            _("give at least one of %(choices)s, separated by semicolons.")
+            % {"choices": ", ".join(FormOfAbuse.values)},
+        )
+
+    reporter = _choice(check, "reporter", cells["reporter"], ReporterCategory.values)
+    language = _choice(check, "language", cells["language"], Language.values)
+    channel = _choice(check, "channel", cells["channel"], Channel.values)
+
+    status = Status.CLOSED.value
+    if cells.get("status"):
+        status = _choice(check, "status", cells["status"], Status.values)
+
+    closure_reason = ""
+    if cells.get("closure_reason"):
+        if status is not None and status != Status.CLOSED:
+            check.error(
+                "closure_reason",
+                _('only a closed dossier has a closure reason (the status is "%(status)s").')
+                % {"status": status},
+            )
+        else:
+            closure_reason = _choice(
+                check, "closure_reason", cells["closure_reason"], ClosureReason.values
+            )
+    elif status == Status.CLOSED:
+        closure_reason = ClosureReason.NOT_RECORDED.value
+
+    closed_at = None
+    if cells.get("closed_at"):
+        if status is not None and status != Status.CLOSED:
+            check.error(
+                "closed_at",
+                _('only a closed dossier has a closing date (the status is "%(status)s").')
+                % {"status": status},
+            )
+        else:
+            closed_at = _moment(check, "closed_at", cells["closed_at"], now)
+    if closed_at is not None and received_at is not None:
+        if _is_date(cells["closed_at"]):
+            # A closing day without a time: the same day as receipt is fine, and the
+            # dossier is then closed when it was received, not at midnight before.
+            if closed_at.date() < received_at.astimezone(BRUSSELS).date():
+                check.error("closed_at", _("the dossier cannot be closed before it was received."))
+            closed_at = max(closed_at, received_at)
+        elif closed_at < received_at:
+            check.error("closed_at", _("the dossier cannot be closed before it was received."))
+
+    minor = cells.get("minor_involved", "").lower()
+    if minor not in MINOR_INVOLVED:
+        check.error(
+            "minor_involved",
+            _not_one_of(cells["minor_involved"], ["yes", "no", "unknown"]),
+        )
+
+    if check.errors:
+        return None, check.errors
+    row = _Row(
+        line=line,
+        external_id=external_id,
+        received_at=received_at,
+        forms=forms,
+        reporter=reporter,
+        language=language,
+        channel=channel,
+        status=status,
+        closed_at=closed_at,
+        closure_reason=closure_reason,
+        minor_involved=MINOR_INVOLVED[minor],
+    )
+    return row, []
+
+
+def _text(source) -> str:
+    """The file as text: UTF-8, with or without a byte order mark."""
+    if hasattr(source, "read"):
+        data = source.read()
+    else:
+        with open(source, "rb") as file:
+            data = file.read()
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ImportRejected(
+            [RowError(line, None, _("the file is not UTF-8 text; save it as UTF-8."))]
+        ) from None
+
+
+def _records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of every record; a malformed one ends the file with an error."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        line = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            errors.append(
+                RowError(line, None, _("this is not valid CSV (%(reason)s).") % {"reason": error})
+            )
+            return
+        yield line, [value.strip() for value in fields]
+
+
+def _check_header(header: list[str], errors: list[RowError]) -> bool:
+    """Record what is wrong with the header; False if the rows cannot be read."""
+    if not any(header):
+        errors.append(
+            RowError(
+                1,
+                None,
+                _("the first line must name the columns: %(columns)s.")
+                % {"columns": ", ".join(REQUIRED_COLUMNS)},
+            )
+        )
+        return False
+    readable = True
+    if len(header) == 1 and ";" in header[0]:
+        errors.append(RowError(1, None, _("separate the columns with commas, not semicolons.")))
+        return False
+    seen = set()
+    for name in header:
+        if name in seen:
+            errors.append(RowError(1, name, _("this column appears more than once.")))
+            readable = False
+        elif name not in COLUMNS:
+            errors.append(
+                RowError(
+                    1,
+                    name,
+                    _("unknown column; the columns are %(columns)s.")
+                    % {"columns": ", ".join(COLUMNS)},
+                )
+            )
+        seen.add(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            errors.append(RowError(1, name, _("this required column is missing.")))
+            readable = False
+    return readable
+
+
+def _check_file(text: str, now: datetime) -> list[_Row]:
+    """Every row of the file, converted; or ImportRejected with every error."""
+    errors: list[RowError] = []
+    rows: list[_Row] = []
+    first_line: dict[str, int] = {}
+    records = _records(text, errors)
+    header = next(records, (1, []))[1]
+    if _check_header(header, errors):
+        for line, fields in records:
+            if not any(fields):
+                continue  # a blank line, or one of only commas
+            if len(fields) != len(header):
+                errors.append(
+                    RowError(
+                        line,
+                        None,
+                        _("this line has %(found)d values; the header has %(expected)d columns.")
+                        % {"found": len(fields), "expected": len(header)},
+                    )
+                )
+                continue
+            cells = {name: value for name, value in zip(header, fields, strict=True)}
+            external_id = cells["external_id"]
+            if external_id in first_line:
+                errors.append(
+                    RowError(
+                        line,
+                        "external_id",
+                        _('"%(value)s" already appears on line %(line)d.')
+                        % {"value": _quoted(external_id), "line": first_line[external_id]},
+                    )
+                )
+            elif external_id:
+                first_line[external_id] = line
+            row, row_errors = _check_row(cells, line, now)
+            errors.extend(row_errors)
+            if row is not None:
+                rows.append(row)
+    if errors:
+        raise ImportRejected(errors)
+    return rows
+
+
+def _take_turns() -> None:
+    """Make concurrent imports wait for each other, so that the second one sees what
+    the first imported and skips it. SQLite transactions here already begin with the
+    write lock (``transaction_mode: IMMEDIATE``); PostgreSQL needs a lock of its own."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
+
+
+def _already_imported(external_ids: list[str]) -> set[str]:
+    found = set()
+    for start in range(0, len(external_ids), _BATCH):
+        found.update(
+            Dossier.objects.filter(
+                external_id__in=external_ids[start : start + _BATCH]
+            ).values_list("external_id", flat=True)
+        )
+    return found
+
+
+def _write(rows: list[_Row], now: datetime) -> None:
+    """The dossiers, their history and their first event, in bulk; references are
+    reserved per Brussels year of receipt, numbered in order of receipt."""
+    if not rows:
+        return
+    by_year: dict[int, list[_Row]] = defaultdict(list)
+    for row in rows:
+        by_year[row.year].append(row)
+    dossiers = []
+    for year, year_rows in sorted(by_year.items()):
+        year_rows.sort(key=lambda row: (row.received_at, row.line))
+        references = reserve_references(year=year, count=len(year_rows))
+        dossiers += [row.dossier(ref) for row, ref in zip(year_rows, references, strict=True)]
+    created = bulk_create_with_history(
+        dossiers,
+        Dossier,
+        batch_size=_BATCH,
+        default_date=now,
+        default_change_reason=IMPORTED,
+    )
+    DossierEvent.objects.bulk_create(
+        [
+            DossierEvent(
+                dossier=dossier,
+                at=now,
+                actor=None,
+                kind=EventKind.CREATED,
+                new_status=dossier.status,
+                detail=IMPORTED,
+            )
+            for dossier in created
+        ],
+        batch_size=_BATCH,
+    )
+
+
+def import_reports(
+    source: str | os.PathLike | IO[bytes] | IO[str], *, dry_run: bool = False
+) -> ImportResult:
+    """Import the dossiers of a CSV file (a path or an open file), all or nothing.
+
+    Raises ImportRejected, writing nothing, if any line is wrong. Rows whose
+    ``external_id`` is already in the database are counted and skipped. With
+    ``dry_run`` the file is checked and counted but nothing is written.
+    """
+    now = timezone.now()
+    rows = _check_file(_text(source), now)
+    if dry_run:
+        existing = _already_imported([row.external_id for row in rows])
+        new = [row for row in rows if row.external_id not in existing]
+    else:
+        with transaction.atomic():
+            _take_turns()
+            existing = _already_imported([row.external_id for row in rows])
+            new = [row for row in rows if row.external_id not in existing]
+            _write(new, now)
+    result = ImportResult(imported=len(new), already_imported=len(existing), dry_run=dry_run)
+    # Counts only: the rows themselves are never logged.
+    logger.info(
+        "Import of earlier records%s: %d new, %d already imported",
+        " (dry run)" if dry_run else "",
+        result.imported,
+        result.already_imported,
+    )
+    return result

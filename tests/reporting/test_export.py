@@ -163,10 +163,20 @@ def test_csv_and_xlsx_and_the_log(history, tmp_path):
     assert ["Voyeurism", "2020", 9, "<5", "<5", "<5", "<5", 15] in rows
     with pytest.raises(CommandError, match="--output"):
         call_command(
-            "export_statistics", "--from", "2021-01-01", "--to", "2021-12-31", "--format", "xlsx"
+            "export_statistics",
+            "--from",
+            "2021-01-01",
+            "--to",
+            "2021-12-31",
+            "--format",
+            "xlsx",
+            "--language",
+            "en",
         )
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
-        call_command("export_statistics", "--from", "2021-13-01", "--to", "2021-12-31")
+        call_command(
+            "export_statistics", "--from", "2021-13-01", "--to", "2021-12-31", "--language", "en"
+        )
     assert list(
         StatisticsLogEntry.objects.order_by("id").values_list("action", "file_format", "threshold")
     ) == [(StatisticsAction.EXPORT, "csv", None), (StatisticsAction.EXPORT, "xlsx", 5)]

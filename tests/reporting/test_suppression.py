@@ -162,7 +162,15 @@ def test_threshold_below_three_is_refused():
         suppress({"a": 1}, Relations(), 2)
     with pytest.raises(CommandError, match="at least 3"):
         call_command(
-            "export_statistics", "--from", "2021-01-01", "--to", "2021-12-31", "--suppress", "2"
+            "export_statistics",
+            "--from",
+            "2021-01-01",
+            "--to",
+            "2021-12-31",
+            "--suppress",
+            "2",
+            "--language",
+            "en",
         )
 
 

@@ -38,7 +38,12 @@ class Command(BaseCommand):
             help="language of the labels in the workbook",
         )
 
-    def handle(self, *args, start, end, format, output, suppress, language, **options):
+    def handle(self, *args, language, **options):
+        # Messages and labels in the language asked for, whatever is active.
+        with translation.override(language):
+            self._export(**options)
+
+    def _export(self, *, start, end, format, output, suppress, **options):
         try:
             period = Period.parse(start, end)
         except PeriodError as error:
@@ -47,15 +52,14 @@ class Command(BaseCommand):
             raise CommandError(_("The suppression threshold must be at least 3."))
         if format == "xlsx" and not output:
             raise CommandError(_("A workbook is a file: give it a name with --output."))
-        with translation.override(language):
-            current = Publication(compute(period), suppress)
-            if format == "json":
-                content = exports.figures_json(current)
-            elif format == "csv":
-                content = exports.figures_csv(current)
-            else:
-                previous = Publication(compute(period.previous()), suppress)
-                content = exports.workbook_xlsx(tables(current, previous), current, previous)
+        current = Publication(compute(period), suppress)
+        if format == "json":
+            content = exports.figures_json(current)
+        elif format == "csv":
+            content = exports.figures_csv(current)
+        else:
+            previous = Publication(compute(period.previous()), suppress)
+            content = exports.workbook_xlsx(tables(current, previous), current, previous)
         if output:
             with open(output, "wb") as file:
                 file.write(content.encode("utf-8") if isinstance(content, str) else content)

@@ -7,7 +7,6 @@ year, whatever the server's clock or TIME_ZONE say.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -112,10 +111,6 @@ class Period:
         return list(
             dict.fromkeys((month.year, 1 if month.month <= 6 else 2) for month in self.months())
         )
-
-    def month_is_whole(self, month: date) -> bool:
-        last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-        return self.start <= month and last <= self.end
 
     @property
     def label(self) -> str:

@@ -146,7 +146,6 @@ SPECS = [
 ]
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
 CROSS_TABLES = [spec for spec in SPECS if spec.columns is not None]
-CHART_TABLES = ("period", "reporter", "language")
 
 
 @dataclass(frozen=True)

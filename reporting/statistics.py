@@ -201,8 +201,3 @@ def _first_contacts(dossiers: QuerySet[Dossier]) -> tuple[dict[str, int], dict[s
         for row in filters
     }
     return counts, days
-
-
-def group_counts_by(field_name: str, period: Period) -> list[tuple]:
-    """A plain GROUP BY (the bench's baseline for the same rows)."""
-    return list(received_in(period).values_list(field_name).annotate(n=Count("pk")).order_by())

@@ -129,7 +129,11 @@ def allowed_transitions(dossier: Dossier) -> frozenset[Status]:
 
 
 def _locked(dossier_id: int) -> Dossier:
-    return Dossier.objects.select_for_update().get(pk=dossier_id)
+    """The dossier, its row locked until the transaction ends, for a service that will
+    change it or add to it; refused if its personal data were erased."""
+    dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
+    _refuse_if_anonymised(dossier)
+    return dossier
 
 
 def _event(dossier: Dossier, kind: str, *, by, at: datetime | None, **fields) -> DossierEvent:
@@ -160,8 +164,8 @@ def _refuse_if_closed(dossier: Dossier) -> None:
 def _refuse_if_anonymised(dossier: Dossier) -> None:
     """An anonymised dossier is read-only for good (see cases.retention): it is always
     closed, but reopening it or adding to it would bring back personal data (a note, a
-    message, a contact) that the retention period says must be gone. Called under the
-    row lock by every service that changes a dossier or adds to it, so a change racing
+    message, a contact) that the retention period says must be gone. Checked by
+    ``_locked``, under the row lock every changing service takes, so a change racing
     with ``dossier_anonymise`` sees its result."""
     if dossier.anonymised_at is not None:
         raise DossierError(anonymised_message())
@@ -195,7 +199,6 @@ def dossier_transition(
     if to not in Status.values:
         raise DossierError(_("Unknown status."))
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     old, new = Status(dossier.status), Status(to)
     if new not in TRANSITIONS[old] or (only_from is not None and old not in only_from):
         raise DossierError(
@@ -243,7 +246,6 @@ def dossier_triage(
     nobody has it becomes its assignee), or close it because the Institute is not
     competent, which needs a reason."""
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     if dossier.status != Status.NEW:
         raise DossierError(_("This dossier has already been triaged."))
     if not accept:
@@ -268,7 +270,6 @@ def dossier_assign(*, dossier_id: int, to, by=None, at: datetime | None = None) 
     if to is not None and not (to.is_active and has_role(to, *HANDLING_ROLES)):
         raise DossierError(_("Dossiers can be assigned only to case workers and coordinators."))
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     if dossier.assignee_id == (to.pk if to else None):
         return dossier
@@ -287,7 +288,6 @@ def dossier_note_add(*, dossier_id: int, text: str, by=None, at: datetime | None
     if not text.strip():
         raise DossierError(_("Write the note first."))
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     return _event(dossier, EventKind.NOTE, by=by, at=at, note=text.strip())
 
 
@@ -308,7 +308,6 @@ def dossier_message_reporter(
     if not text.strip():
         raise DossierError(_("Write the message first."))
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     if dossier.receipt_hash is None:
         raise DossierError(
             _(
@@ -334,7 +333,6 @@ def dossier_contact_record(
         raise DossierError(_("Say how contact was made."))
     _not_in_future(at, _("The moment of contact"))
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     _not_before_receipt(dossier, at, _("The moment of contact"))
     event = _event(dossier, EventKind.CONTACT_MADE, by=by, at=at, detail=method, note=note.strip())
     _contact_made(dossier, at)
@@ -386,7 +384,6 @@ def dossier_update_details(
     if unknown:
         raise DossierError(_("These details cannot be changed here."))
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     if version is not None and version != dossier.updated_at.isoformat():
         raise DossierError(
             _(
@@ -437,7 +434,6 @@ def takedown_request_record(
     sent_at = sent_at or timezone.now()
     location = ContentLocation.objects.get(pk=location_id)
     dossier = _locked(location.dossier_id)
-    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     _not_in_future(sent_at, _("The moment the request was sent"))
     _not_before_receipt(dossier, sent_at, _("The moment the request was sent"))
@@ -482,7 +478,6 @@ def takedown_outcome_record(
         raise DossierError(_("Choose what came of the request."))
     dossier_id = TakedownRequest.objects.values_list("dossier_id", flat=True).get(pk=takedown_id)
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     if recheck_on is not None and recheck_on < timezone.localdate(at):
         raise DossierError(_("The day to check again cannot be in the past."))
@@ -517,7 +512,6 @@ def referral_record(
     if kind not in ReferralKind.values:
         raise DossierError(_("Choose where the person was referred to."))
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     _refuse_if_closed(dossier)
     if referred_on > timezone.localdate():
         raise DossierError(_("The date of the referral cannot be in the future."))
@@ -543,7 +537,6 @@ def referral_outcome_record(
         raise DossierError(_("Choose what came of the referral."))
     dossier_id = Referral.objects.values_list("dossier_id", flat=True).get(pk=referral_id)
     dossier = _locked(dossier_id)
-    _refuse_if_anonymised(dossier)
     referral = Referral.objects.get(pk=referral_id)
     outcome_on = outcome_on or timezone.localdate()
     if outcome_on < referral.referred_on or outcome_on > timezone.localdate():
@@ -590,7 +583,7 @@ def evidence_attach(
     so the caller can take the files back if its transaction fails. Runs inside the
     caller's transaction, which holds the dossier's row lock from here on.
     """
-    _refuse_if_anonymised(_locked(dossier.pk))
+    _locked(dossier.pk)  # the lock, and the refusal of an anonymised dossier
     signatures = check_evidence_files(list(uploads))
     attached = []
     for upload, signature in zip(uploads, signatures, strict=True):

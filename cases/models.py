@@ -504,8 +504,9 @@ class EventKind(models.TextChoices):
 
 # The detail of a CREATED event, when there is one: "imported" is written by
 # reporting.imports for every dossier brought in from earlier records.
+IMPORTED = "imported"
 CREATED_DETAILS = {
-    "imported": _("Imported from earlier records"),
+    IMPORTED: _("Imported from earlier records"),
 }
 
 

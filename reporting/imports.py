@@ -31,6 +31,7 @@ from simple_history.utils import bulk_create_with_history
 
 from cases.models import (
     BRUSSELS,
+    IMPORTED,
     Channel,
     ClosureReason,
     Dossier,
@@ -47,14 +48,13 @@ from cases.models import (
 )
 from cases.services import reserve_references
 
+from .models import StatisticsAction, StatisticsLogEntry
+
 logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("external_id", "received_at", "forms", "reporter", "language", "channel")
 OPTIONAL_COLUMNS = ("status", "closed_at", "closure_reason", "minor_involved")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-# The detail of the CREATED event of every imported dossier.
-IMPORTED = "imported"
 
 MINOR_INVOLVED = {
     "yes": YesNoUnknown.YES,
@@ -527,6 +527,7 @@ def import_reports(
             existing = _already_imported([row.external_id for row in rows])
             new = [row for row in rows if row.external_id not in existing]
             _write(new, now)
+            StatisticsLogEntry.objects.create(action=StatisticsAction.IMPORT, rows=len(new))
     result = ImportResult(imported=len(new), already_imported=len(existing), dry_run=dry_run)
     # Counts only: the rows themselves are never logged.
     logger.info(

@@ -179,7 +179,12 @@ def test_csv_and_xlsx_and_the_log(history, tmp_path):
         )
     assert list(
         StatisticsLogEntry.objects.order_by("id").values_list("action", "file_format", "threshold")
-    ) == [(StatisticsAction.EXPORT, "csv", None), (StatisticsAction.EXPORT, "xlsx", 5)]
+    ) == [
+        (StatisticsAction.IMPORT, "", None),
+        (StatisticsAction.EXPORT, "csv", None),
+        (StatisticsAction.EXPORT, "xlsx", 5),
+    ]
+    assert StatisticsLogEntry.objects.get(action=StatisticsAction.IMPORT).rows == 210
 
 
 def test_suppressed_json_for_publication(history):

@@ -26,6 +26,7 @@ from cases.models import (
 )
 from cases.services import next_reference, reserve_references
 from reporting.imports import ImportRejected, import_reports
+from reporting.models import StatisticsAction, StatisticsLogEntry
 from tests.factories import DossierFactory
 from tests.reporting import published
 
@@ -287,6 +288,14 @@ def test_importing_the_same_file_again_adds_nothing(tmp_path):
     out, _err = run(tmp_path, text + "I-3,2021-03-06,ncii,man,nl,web\n")
     assert out.strip() == "Imported 1 dossier; 2 were already imported."
     assert Dossier.objects.get(external_id="I-3").reference == "2021-0003"
+    # Each import is in the statistics log, with what it added.
+    assert list(
+        StatisticsLogEntry.objects.order_by("id").values_list("action", "user", "rows")
+    ) == [
+        (StatisticsAction.IMPORT, None, 2),
+        (StatisticsAction.IMPORT, None, 0),
+        (StatisticsAction.IMPORT, None, 1),
+    ]
 
 
 def test_a_duplicate_external_id_in_the_file_is_an_error_on_its_second_line(tmp_path):
@@ -575,6 +584,7 @@ def test_dry_run_checks_and_counts_but_writes_nothing(tmp_path):
         "Dry run: 1 dossier would be imported; 1 was already imported. Nothing was written."
     )
     assert Dossier.objects.count() == 1
+    assert StatisticsLogEntry.objects.count() == 1  # the real import only
 
 
 # Speed: writes in bulk, not one query per row

@@ -65,12 +65,9 @@ def _bound_form(request: HttpRequest) -> StatisticsForm | HttpResponse:
 @require_GET
 @staff_view(*STATISTICS_ROLES)
 def statistics(request: HttpRequest) -> HttpResponse:
-    form = StatisticsForm(request.GET or None)
-    if request.GET and not form.is_valid():
+    form = StatisticsForm(request.GET)  # nothing asked for: this year, exact
+    if not form.is_valid():
         return render(request, "reporting/statistics.html", {"form": form}, status=400)
-    if not request.GET:
-        form = StatisticsForm({})
-        form.is_valid()
     current, previous = _publications(form)
     _log(request, form, StatisticsAction.PAGE)
     return render(

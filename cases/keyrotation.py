@@ -1,23 +1,45 @@
-"""Moving every encrypted value to the newest key (``manage.py reencrypt``)."""
+"""Moving every encrypted value and evidence file to the newest key (``manage.py reencrypt``).
+
+Both live under ``FIELD_ENCRYPTION_KEYS``: database columns (``EncryptedTextField``) and
+the evidence files under ``PRIVATE_STORAGE_ROOT``. An old key can be removed only when
+neither holds anything under it any more; ``reencrypt --check`` says so without
+changing anything.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
-from .encryption import is_on_newest_key, rotate
+from .encryption import DecryptionError, is_on_newest_key, rotate
 from .fields import EncryptedTextField
+from .models import Evidence
+from .storage import private_storage
+
+logger = logging.getLogger(__name__)
+
+FILES_LABEL = "evidence files"
 
 
 @dataclass
 class RotationResult:
     label: str
     field: str
-    checked: int
-    rotated: int
+    checked: int = 0
+    # In check mode: how many are still under an older key. Otherwise: how many moved.
+    rotated: int = 0
+    # Under no configured key at all (or, for a file, missing from disk).
+    unreadable: int = 0
+
+    @property
+    def is_file_result(self) -> bool:
+        return self.label == FILES_LABEL
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
@@ -34,53 +56,137 @@ def _raw(field: EncryptedTextField) -> Cast:
     return Cast(field.attname, output_field=models.TextField())
 
 
-def reencrypt_all(*, batch_size: int = 500) -> list[RotationResult]:
+def _rotated(token: bytes, result: RotationResult) -> bytes | None:
+    """The token under the newest key, or None if it already is or cannot be read."""
+    if is_on_newest_key(token):
+        return None
+    try:
+        return rotate(token)
+    except DecryptionError:
+        result.unreadable += 1
+        return None
+
+
+def _reencrypt_field(
+    model: type[models.Model], field: EncryptedTextField, *, batch_size: int, check: bool
+) -> RotationResult:
+    result = RotationResult(model._meta.label, field.name)
+    last_pk = None
+    while True:
+        rows = (
+            model._base_manager.order_by("pk")
+            .exclude(**{f"{field.attname}__isnull": True})
+            .annotate(raw_token=_raw(field))
+            .values_list("pk", "raw_token")
+        )
+        if last_pk is not None:
+            rows = rows.filter(pk__gt=last_pk)
+        batch = list(rows[:batch_size])
+        if not batch:
+            return result
+        last_pk = batch[-1][0]
+        with transaction.atomic():
+            for pk, token in batch:
+                if not token:
+                    continue
+                result.checked += 1
+                new_token = _rotated(token.encode("ascii"), result)
+                if new_token is None:
+                    continue
+                if check:
+                    result.rotated += 1
+                    continue
+                # Only if the value is still the one read: an edit made in the
+                # meantime is already under the newest key and must not be undone.
+                result.rotated += (
+                    model._base_manager.annotate(raw_token=_raw(field))
+                    .filter(pk=pk, raw_token=token)
+                    .update(
+                        **{
+                            field.attname: models.Value(
+                                new_token.decode("ascii"), output_field=models.TextField()
+                            )
+                        }
+                    )
+                )
+
+
+def reencrypt_all(*, batch_size: int = 500, check: bool = False) -> list[RotationResult]:
     """Re-encrypt every value not yet under the newest key; idempotent.
 
     Runs one short transaction per batch, so it can run while the app serves
     requests: each update applies only if the value is still the one read, so a value
     edited meanwhile (already under the newest key) is never overwritten.
     Updates go through ``QuerySet.update`` so no history rows are written.
+    With ``check``, nothing changes: ``rotated`` counts what is still to move.
     """
-    results = []
-    for model, fields in encrypted_fields():
-        for field in fields:
-            result = RotationResult(model._meta.label, field.name, 0, 0)
-            last_pk = None
-            while True:
-                rows = (
-                    model._base_manager.order_by("pk")
-                    .exclude(**{f"{field.attname}__isnull": True})
-                    .annotate(raw_token=_raw(field))
-                    .values_list("pk", "raw_token")
-                )
-                if last_pk is not None:
-                    rows = rows.filter(pk__gt=last_pk)
-                batch = list(rows[:batch_size])
-                if not batch:
-                    break
-                last_pk = batch[-1][0]
-                with transaction.atomic():
-                    for pk, token in batch:
-                        if not token:
-                            continue
-                        result.checked += 1
-                        if is_on_newest_key(token.encode("ascii")):
-                            continue
-                        new_token = rotate(token.encode("ascii")).decode("ascii")
-                        # Only if the value is still the one read: an edit made in the
-                        # meantime is already under the newest key and must not be undone.
-                        changed = (
-                            model._base_manager.annotate(raw_token=_raw(field))
-                            .filter(pk=pk, raw_token=token)
-                            .update(
-                                **{
-                                    field.attname: models.Value(
-                                        new_token, output_field=models.TextField()
-                                    )
-                                }
-                            )
-                        )
-                        result.rotated += changed
-            results.append(result)
-    return results
+    return [
+        _reencrypt_field(model, field, batch_size=batch_size, check=check)
+        for model, fields in encrypted_fields()
+        for field in fields
+    ]
+
+
+def _replace_file(path: str, data: bytes) -> None:
+    """Put ``data`` at ``path`` in one step: written and flushed to a temporary file
+    beside it, then renamed over it. A reader opens the old file or the new one, never
+    a half-written one, and a crash leaves the old file whole."""
+    directory = os.path.dirname(path)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".rotating-")
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    directory_descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(directory_descriptor)  # the rename itself survives a crash
+    finally:
+        os.close(directory_descriptor)
+
+
+def _reencrypt_file(pk: int, result: RotationResult, *, check: bool) -> None:
+    # The evidence row is locked while its file is swapped: retention, which deletes
+    # the row and then (after commit) the file, waits for the swap or has already
+    # removed the row, so a deleted file is never written back.
+    with transaction.atomic():
+        evidence = Evidence.objects.select_for_update().filter(pk=pk).first()
+        if evidence is None or not evidence.file.name:
+            return
+        result.checked += 1
+        path = private_storage.path(evidence.file.name)
+        try:
+            with open(path, "rb") as stream:
+                token = stream.read()
+        except FileNotFoundError:
+            # The name is random (cases.models.evidence_path), never personal data.
+            logger.warning("evidence file of evidence %s is missing from storage", pk)
+            result.unreadable += 1
+            return
+        new_token = _rotated(token, result)
+        if new_token is None:
+            return
+        result.rotated += 1
+        if not check:
+            _replace_file(path, new_token)
+
+
+def reencrypt_files(*, check: bool = False) -> RotationResult:
+    """Re-encrypt every evidence file not yet under the newest key; idempotent and safe
+    while the app runs (files are written once and only ever replaced whole)."""
+    result = RotationResult(FILES_LABEL, "")
+    pks = Evidence.objects.exclude(file="").order_by("pk").values_list("pk", flat=True)
+    for pk in pks.iterator():
+        _reencrypt_file(pk, result, check=check)
+    return result
+
+
+def reencrypt_everything(*, batch_size: int = 500, check: bool = False) -> list[RotationResult]:
+    """Every encrypted column, then every evidence file."""
+    return [*reencrypt_all(batch_size=batch_size, check=check), reencrypt_files(check=check)]

@@ -13,11 +13,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from institute.models import mail_language
 from institute.roles import Role, staff_with_roles
+from institute.text import render_text
 
 from .models import Dossier, NotificationKind, OutboxMessage
 
@@ -157,8 +157,8 @@ def _render(message: OutboxMessage) -> tuple[str, str] | None:
         if context["digest"].empty:
             return None
     with translation.override(message.language):
-        subject = render_to_string(f"cases/mail/{message.kind}_subject.txt", context)
-        body = render_to_string(f"cases/mail/{message.kind}.txt", context)
+        subject = render_text(f"cases/mail/{message.kind}_subject.txt", context)
+        body = render_text(f"cases/mail/{message.kind}.txt", context)
     return " ".join(subject.split()), body
 
 

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from .keyrotation import reencrypt_all
+from .keyrotation import reencrypt_everything
 from .outbox import outbox_deliver, outbox_pending_ids
 
 logger = logging.getLogger(__name__)
@@ -12,10 +12,18 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def reencrypt_personal_data() -> int:
-    """Move every encrypted value to the newest key, in the background."""
-    rotated = sum(result.rotated for result in reencrypt_all())
-    logger.info("re-encryption finished: %d values moved to the newest key", rotated)
-    return rotated
+    """Move every encrypted value and evidence file to the newest key, in the background."""
+    results = reencrypt_everything()
+    files = sum(result.rotated for result in results if result.is_file_result)
+    values = sum(result.rotated for result in results) - files
+    unreadable = sum(result.unreadable for result in results)
+    logger.info(
+        "re-encryption finished: %d values and %d files moved to the newest key, %d unreadable",
+        values,
+        files,
+        unreadable,
+    )
+    return values + files
 
 
 @shared_task(ignore_result=True)

@@ -13,12 +13,12 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from institute.roles import Role, has_role
+from institute.text import render_text
 from intake import receipts
 from intake.forms import LocationFormSet
 from intake.services import previous_submission, report_submit
@@ -449,7 +449,7 @@ def takedown_text(request: HttpRequest, pk: int, location_pk: int) -> HttpRespon
     texts = []
     for code, label in Language.choices:
         with translation.override(code):
-            texts.append((code, label, render_to_string("cases/takedown_request.txt", context)))
+            texts.append((code, label, render_text("cases/takedown_request.txt", context)))
     return render(
         request,
         "cases/takedown_text.html",

@@ -152,6 +152,16 @@ TEMPLATES = [
             ],
         },
     },
+    # Plain text (mail, the takedown request texts to copy): nothing is escaped, because
+    # the output is not HTML. Rendered only through ``institute.text.render_text``, which
+    # returns a plain str, so a page that shows such a text escapes it like any other.
+    {
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # Database: SQLite file by default, PostgreSQL from DATABASE_URL. Connections persist

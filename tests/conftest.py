@@ -18,6 +18,11 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+# Longest a browser test may take before it fails (the whole suite has a limit too, in
+# pyproject.toml); Playwright's own waits end sooner.
+BROWSER_TEST_TIMEOUT = 180
+
+
 def missing_service(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: this test must not be skipped)", pytrace=False)
@@ -39,6 +44,32 @@ def pytest_report_header(config) -> list[str]:
 
 def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_line(f"The suite ran on {_database_label()}.")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory) -> None:
+    """On SQLite, the test database is a file, not Django's default in-memory one.
+
+    An in-memory database exists only inside one connection, so the live server would
+    share the test's connection between all its request threads; a page that loads
+    several things at once (the statistics' charts) then deadlocks inside the driver.
+    With a file, every thread has a connection of its own, as in production.
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test = database.setdefault("TEST", {})
+        test["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+        # A throwaway database: no need to wait for the disk. WAL lets a page read
+        # while another request writes.
+        database.setdefault("OPTIONS", {})["init_command"] = (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+        )
 
 
 def redis_available() -> bool:

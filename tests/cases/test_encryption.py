@@ -123,7 +123,7 @@ def test_reencrypt_reports_nothing_left_on_a_second_run(settings, capsys):
     call_command("reencrypt")
     second = capsys.readouterr().out
     assert "Done: 0 values" not in first
-    assert "Done: 0 values re-encrypted." in second
+    assert "Done: 0 values and 0 files re-encrypted." in second
 
 
 def test_a_value_under_an_unknown_key_fails_loudly_without_showing_the_token(settings):

@@ -69,6 +69,7 @@ class DossierFilterForm(forms.Form):
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+    surge = forms.BooleanField(label=_("Only received in a surge"), required=False)
     sort = forms.ChoiceField(label=_("Sort"), choices=list(SORTS.items()), required=False)
 
     def __init__(self, *args, user=None, **kwargs) -> None:
@@ -104,6 +105,8 @@ class DossierFilterForm(forms.Form):
             dossiers = dossiers.filter(assignee_id=data["assignee"])
         if data["overdue"]:
             dossiers = dossiers.overdue()
+        if data["surge"]:
+            dossiers = dossiers.filter(received_in_surge=True)
         if data["received_from"]:
             dossiers = dossiers.filter(received_at__date__gte=data["received_from"])
         if data["received_to"]:

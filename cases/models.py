@@ -227,6 +227,9 @@ class Dossier(models.Model):
         help_text=_("Identifier in the system a dossier was imported from."),
     )
     imported = models.BooleanField(_("imported"), default=False)
+    # Arrived while the public form received far more reports than usual (a flood): it
+    # was saved all the same, and staff were alerted once for the whole surge.
+    received_in_surge = models.BooleanField(_("received in a surge"), default=False)
     # Keyed hashes (HMAC-SHA256 under RECEIPT_HASH_KEY) of the reporter's receipt code
     # and of the form submission it came from; neither secret is ever stored. NULL
     # rather than "" so that the many dossiers without them do not collide.
@@ -584,6 +587,7 @@ class NotificationKind(models.TextChoices):
     REPORTER_ADDED = "reporter_added", _("The reporter added information")
     ASSIGNED = "assigned", _("A dossier was assigned to you")
     DAILY_DIGEST = "daily_digest", _("Daily digest of deadlines")
+    SURGE = "surge", _("Unusually many reports at once")
 
 
 class OutboxMessage(models.Model):

@@ -19,7 +19,7 @@ from institute.models import mail_language
 from institute.roles import Role, staff_with_roles
 from institute.text import render_text
 
-from .models import Dossier, NotificationKind, OutboxMessage
+from .models import BRUSSELS, Dossier, NotificationKind, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,14 @@ def _coordinators():
 
 def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
     """Alert the coordinators (urgently if a minor is involved) and acknowledge to the
-    reporter if they gave an email address and asked for it."""
+    reporter if they gave an email address and asked for it.
+
+    A report received in a surge (a flood of reports) alerts nobody by itself: the
+    coordinators get one alert per hour of surge, and no acknowledgement is mailed, so
+    a flood cannot turn the form into a way to send mail to anyone's address.
+    """
+    if dossier.received_in_surge:
+        return notify_surge(at=dossier.received_at)
     kind = NotificationKind.URGENT_REPORT if dossier.involves_minor else NotificationKind.NEW_REPORT
     messages = _to_staff(kind, _coordinators(), dossier)
     if dossier.wants_acknowledgement and dossier.reporter_email:
@@ -86,9 +93,23 @@ def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
     return messages
 
 
-def notify_reporter_added(*, dossier: Dossier) -> list[OutboxMessage]:
+# A reporter who posts again within this time after an alert does not cause another.
+REPORTER_ALERT_QUIET = timedelta(minutes=15)
+
+
+def notify_reporter_added(*, dossier: Dossier, at=None) -> list[OutboxMessage]:
     """Tell whoever handles the dossier that the reporter added to it: the assignee, or
-    the coordinators while nobody is assigned."""
+    the coordinators while nobody is assigned. Once per burst: nothing if such an alert
+    for this dossier was written in the last ``REPORTER_ALERT_QUIET`` (the caller holds
+    the dossier's row lock, so two posts at once cannot both see none)."""
+    at = at or timezone.now()
+    recent = OutboxMessage.objects.filter(
+        dossier=dossier,
+        kind=NotificationKind.REPORTER_ADDED,
+        created_at__gt=at - REPORTER_ALERT_QUIET,
+    )
+    if recent.exists():
+        return []
     assignee = dossier.assignee
     if assignee is not None and assignee.is_active and assignee.email:
         recipients = [assignee]
@@ -118,6 +139,27 @@ def notify_reporter_message(*, dossier: Dossier) -> list[OutboxMessage]:
             dossier=dossier,
         )
     ]
+
+
+def notify_surge(*, at) -> list[OutboxMessage]:
+    """One alert per coordinator per hour (Brussels) while reports arrive in a surge."""
+    hour = timezone.localtime(at, BRUSSELS).strftime("%Y-%m-%dT%H")
+    messages = []
+    for user in _coordinators():
+        try:
+            with transaction.atomic():
+                messages.append(
+                    outbox_enqueue(
+                        kind=NotificationKind.SURGE,
+                        recipient=user.email,
+                        language=mail_language(user),
+                        user=user,
+                        key=f"surge:{user.pk}:{hour}",
+                    )
+                )
+        except IntegrityError:  # this hour's alert is already on its way
+            continue
+    return messages
 
 
 def digest_key(user, day) -> str:

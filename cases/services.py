@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +42,8 @@ from .models import (
     TakedownRequest,
     WaitingFor,
 )
-from .outbox import notify_assigned, notify_reporter_message
+from .outbox import notify_assigned, notify_reporter_added, notify_reporter_message
+from .storage import files_removed_on_failure
 
 
 class DossierError(Exception):
@@ -581,10 +586,14 @@ def evidence_attach(
 
     Appends every stored file's name to ``saved`` (see ``files_removed_on_failure``)
     so the caller can take the files back if its transaction fails. Runs inside the
-    caller's transaction, which holds the dossier's row lock from here on.
+    caller's transaction, which holds the dossier's row lock from here on, so the
+    dossier's limits on files (``EVIDENCE_MAX_FILES_PER_DOSSIER`` and
+    ``EVIDENCE_MAX_MB_PER_DOSSIER``) hold however many posts arrive at once.
     """
     _locked(dossier.pk)  # the lock, and the refusal of an anonymised dossier
     signatures = check_evidence_files(list(uploads))
+    if uploads:
+        check_dossier_evidence_room(dossier=dossier, uploads=uploads)
     attached = []
     for upload, signature in zip(uploads, signatures, strict=True):
         evidence = Evidence(
@@ -599,3 +608,74 @@ def evidence_attach(
         evidence.save()
         attached.append(evidence)
     return attached
+
+
+def check_dossier_evidence_room(*, dossier: Dossier, uploads: Sequence[UploadedFile]) -> None:
+    """Refuse files that would take a dossier past its limits, in the active language."""
+    held = Evidence.objects.filter(dossier=dossier).aggregate(
+        count=Count("id"), size=Coalesce(Sum("size"), 0)
+    )
+    if held["count"] + len(uploads) > settings.EVIDENCE_MAX_FILES_PER_DOSSIER:
+        raise ValidationError(
+            _(
+                "We cannot accept more files for this report: it already holds "
+                "%(count)d. Tell us about the others in a message instead."
+            )
+            % {"count": held["count"]},
+            code="dossier_full",
+        )
+    if held["size"] + sum(upload.size for upload in uploads) > (
+        settings.EVIDENCE_MAX_BYTES_PER_DOSSIER
+    ):
+        raise ValidationError(
+            _(
+                "We cannot accept these files: together with the files this report "
+                "already holds they are larger than %(limit)s. Tell us about them in a "
+                "message instead."
+            )
+            % {"limit": filesizeformat(settings.EVIDENCE_MAX_BYTES_PER_DOSSIER)},
+            code="dossier_full",
+        )
+
+
+def reporter_followup_add(
+    *,
+    dossier_id: int,
+    message: str,
+    location: ContentLocation | None,
+    uploads: Sequence[UploadedFile],
+) -> list[DossierEvent]:
+    """What a reporter adds on the follow-up page: a message, an address, files. Each
+    becomes an event on the dossier, all in one transaction, with no file left on disk
+    if it fails.
+
+    It takes the dossier's row lock like every other change, so an anonymised dossier
+    refuses it. Whoever handles the dossier is told once per burst: a reporter who
+    posts several times in a row causes one alert, not one per post.
+    """
+    now = timezone.now()
+    events = []
+    with files_removed_on_failure() as saved, transaction.atomic():
+        dossier = _locked(dossier_id)
+        if message.strip():
+            events.append(
+                DossierEvent(
+                    dossier=dossier,
+                    at=now,
+                    kind=EventKind.MESSAGE_FROM_REPORTER,
+                    note=message.strip(),
+                )
+            )
+        if location is not None:
+            location.dossier = dossier
+            location.full_clean()
+            location.save()
+            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.LOCATION_ADDED))
+        if uploads:
+            evidence_attach(dossier=dossier, uploads=uploads, saved=saved)
+            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.EVIDENCE_ADDED))
+        for event in events:
+            event.save()
+        if events:
+            notify_reporter_added(dossier=dossier, at=now)
+    return events

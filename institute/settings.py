@@ -286,6 +286,9 @@ STORAGES = {
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "private")))
 EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_MB", 10) * 1024 * 1024
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 5)
+# What one dossier may hold in all, whatever number of follow-up posts bring it.
+EVIDENCE_MAX_FILES_PER_DOSSIER = env_int("EVIDENCE_MAX_FILES_PER_DOSSIER", 30)
+EVIDENCE_MAX_BYTES_PER_DOSSIER = env_int("EVIDENCE_MAX_MB_PER_DOSSIER", 100) * 1024 * 1024
 # The largest acceptable report: every file at its limit plus the form itself.
 MAX_REPORT_BODY_BYTES = EVIDENCE_MAX_FILE_BYTES * EVIDENCE_MAX_FILES + 1024 * 1024
 # Uploads up to that size stay in memory: Django would otherwise write them, in clear,

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.models import Channel, ContentLocation, Dossier, DossierEvent, EventKind
-from cases.outbox import notify_new_report, notify_reporter_added
+from cases.models import Channel, ContentLocation, Dossier
+from cases.outbox import notify_new_report
 from cases.services import dossier_create, evidence_attach
 from cases.storage import files_removed_on_failure
 
@@ -47,6 +47,7 @@ def report_submit(
     channel: str = Channel.WEB,
     received_at: datetime | None = None,
     by=None,
+    surge: bool = False,
 ) -> SubmittedReport:
     """Save a report: the dossier, its locations, evidence, first event and the
     notifications it causes, in one transaction; or nothing at all.
@@ -58,6 +59,9 @@ def report_submit(
     when it was ``received_at`` and themselves as ``by``; the reporter gets a receipt
     code all the same. A report taken in a conversation (phone, in person) is the first
     contact too.
+
+    A report that came in a ``surge`` (far more reports than usual at once) is saved
+    all the same and marked; staff get one alert for the surge instead of one per report.
     """
     previous = previous_submission(submission_token)
     if previous is not None:
@@ -69,6 +73,7 @@ def report_submit(
     dossier.received_at = received_at or timezone.now()
     if channel in CONVERSATION_CHANNELS:
         dossier.first_contact_at = dossier.received_at
+    dossier.received_in_surge = surge
     dossier.receipt_hash = receipts.receipt_hash(code)
     dossier.submission_hash = receipts.submission_hash(submission_token)
     try:
@@ -90,40 +95,3 @@ def report_submit(
 def dossier_for_receipt_code(code: str) -> Dossier | None:
     """The dossier a (normalised, well-formed) receipt code opens, if any."""
     return Dossier.objects.filter(receipt_hash=receipts.receipt_hash(code)).first()
-
-
-def reporter_followup_add(
-    *,
-    dossier: Dossier,
-    message: str,
-    location: ContentLocation | None,
-    uploads: Sequence[UploadedFile],
-) -> list[DossierEvent]:
-    """What a reporter adds on the follow-up page: a message, an address, files. Each
-    becomes an event on the dossier; whoever handles it is told. One transaction, and
-    no file left on disk if it fails."""
-    now = timezone.now()
-    events = []
-    with files_removed_on_failure() as saved, transaction.atomic():
-        if message.strip():
-            events.append(
-                DossierEvent(
-                    dossier=dossier,
-                    at=now,
-                    kind=EventKind.MESSAGE_FROM_REPORTER,
-                    note=message.strip(),
-                )
-            )
-        if location is not None:
-            location.dossier = dossier
-            location.full_clean()
-            location.save()
-            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.LOCATION_ADDED))
-        if uploads:
-            evidence_attach(dossier=dossier, uploads=uploads, saved=saved)
-            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.EVIDENCE_ADDED))
-        for event in events:
-            event.save()
-        if events:
-            notify_reporter_added(dossier=dossier)
-    return events

@@ -1,8 +1,14 @@
-"""Counting attempts per client and overall in the shared cache (Redis in production).
+"""Counting attempts in the shared cache (Redis in production), atomically.
 
-If the cache is unreachable, the limiter answers "allowed" and logs it: a report must
-never be refused because Redis is down. Client addresses are kept only as keyed hashes,
-and only for the window.
+Every limit counts first and decides after: the cache's increment is atomic, so of
+twelve posts arriving at once exactly as many as the limit allows get through (a check
+made before counting would let them all pass while none had been counted yet). An
+attempt that turns out not to count (a right receipt code, a report that could not be
+saved) is given back.
+
+If the cache is unreachable, every attempt is allowed and the failure logged without
+the address: a report must never be refused because Redis is down. Client addresses are
+kept only as keyed hashes, and only for the window.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Limit:
+    """At most ``allowed`` attempts per ``window_seconds`` for one scope (a client, a
+    dossier, everyone)."""
+
     name: str
-    per_client: int
-    overall: int
+    allowed: int
     window_seconds: int
 
 
@@ -46,27 +54,65 @@ def client_key(request: HttpRequest) -> str:
     return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _keys(limit: Limit, request: HttpRequest) -> tuple[str, str]:
-    return f"throttle:{limit.name}:{client_key(request)}", f"throttle:{limit.name}:all"
+EVERYONE = "all"
 
 
-def is_blocked(limit: Limit, request: HttpRequest) -> bool:
-    client, overall = _keys(limit, request)
+def _warn(limit: Limit, exc: Exception) -> None:
+    logger.warning("throttle %s: cache unreachable (%s)", limit.name, type(exc).__name__)
+
+
+def _increment(limit: Limit, key: str) -> int | None:
+    """Add one to the count and return it; None if the cache cannot be reached."""
     try:
-        counts = cache.get_many([client, overall])
-    except Exception as exc:  # the cache is down: never block a person for it
-        logger.warning("throttle %s: cache unreachable (%s)", limit.name, type(exc).__name__)
-        return False
-    return counts.get(client, 0) >= limit.per_client or counts.get(overall, 0) >= limit.overall
-
-
-def record(limit: Limit, request: HttpRequest) -> None:
-    for key in _keys(limit, request):
+        cache.add(key, 0, timeout=limit.window_seconds)  # starts the window, if none
         try:
+            return cache.incr(key)
+        except ValueError:  # the window ended between the two calls: a new one
             cache.add(key, 0, timeout=limit.window_seconds)
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=limit.window_seconds)
-        except Exception as exc:  # the cache is down: counting is best effort
-            logger.warning("throttle %s: cache unreachable (%s)", limit.name, type(exc).__name__)
+            return cache.incr(key)
+    except Exception as exc:  # the cache is down: never block a person for it
+        _warn(limit, exc)
+        return None
+
+
+@dataclass
+class Attempt:
+    limit: Limit
+    key: str
+    count: int | None  # None: not counted (cache unreachable)
+    allowed: bool
+
+    def give_back(self) -> None:
+        """This attempt does not count after all."""
+        if self.count is None:
             return
+        try:
+            cache.decr(self.key)
+        except ValueError:  # the window ended meanwhile: nothing to give back
+            pass
+        except Exception as exc:
+            _warn(self.limit, exc)
+        self.count = None
+
+
+def attempt(limit: Limit, scope: str, *, allowed: int | None = None) -> Attempt:
+    """Count one attempt in ``scope`` and say whether it is within the limit (or within
+    ``allowed``, a tighter allowance for the moment)."""
+    key = f"throttle:{limit.name}:{scope}"
+    count = _increment(limit, key)
+    allowance = limit.allowed if allowed is None else allowed
+    return Attempt(limit, key, count, count is None or count <= allowance)
+
+
+def client_attempt(limit: Limit, request: HttpRequest, *, allowed: int | None = None) -> Attempt:
+    return attempt(limit, client_key(request), allowed=allowed)
+
+
+def reached(limit: Limit, scope: str = EVERYONE) -> bool:
+    """Whether the count of ``scope`` has reached the limit, without counting."""
+    try:
+        count = cache.get(f"throttle:{limit.name}:{scope}", 0)
+    except Exception as exc:
+        _warn(limit, exc)
+        return False
+    return count >= limit.allowed

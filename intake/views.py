@@ -21,20 +21,30 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.models import Dossier, DossierEvent, EventKind, Status
+from cases.services import DossierError, reporter_followup_add
 
 from . import receipts, throttle
 from .forms import FollowUpForm, LocationFormSet, ReceiptCodeForm, ReportForm
-from .services import (
-    dossier_for_receipt_code,
-    previous_submission,
-    report_submit,
-    reporter_followup_add,
-)
+from .services import dossier_for_receipt_code, previous_submission, report_submit
 
 logger = logging.getLogger(__name__)
 
-SUBMISSIONS = throttle.Limit("report", per_client=5, overall=500, window_seconds=60 * 60)
-WRONG_CODES = throttle.Limit("receipt", per_client=5, overall=200, window_seconds=15 * 60)
+# Limits against abuse, each counted atomically (intake.throttle). None of them can let a
+# flood from many addresses stop a real person:
+# - reports: 5 an hour per client. Past 500 an hour from everyone, reports are still
+#   saved, marked as received in a surge, and staff get one alert for the surge;
+# - receipt codes: 5 tries per client per 15 minutes (a right code gives its try back).
+#   Past 200 wrong codes from everyone, each client gets 2 tries: the flood slows down,
+#   and a person with the right code still gets in at the first try;
+# - follow-up posts: 10 per client per 10 minutes and 20 per dossier per hour (the
+#   dossier's files are capped too, in cases.services.evidence_attach).
+REPORTS_PER_CLIENT = throttle.Limit("report", allowed=5, window_seconds=60 * 60)
+REPORTS_OVERALL = throttle.Limit("report-all", allowed=500, window_seconds=60 * 60)
+CODES_PER_CLIENT = throttle.Limit("receipt", allowed=5, window_seconds=15 * 60)
+WRONG_CODES_OVERALL = throttle.Limit("receipt-wrong", allowed=200, window_seconds=15 * 60)
+CODES_PER_CLIENT_IN_A_FLOOD = 2
+POSTS_PER_CLIENT = throttle.Limit("followup", allowed=10, window_seconds=10 * 60)
+POSTS_PER_DOSSIER = throttle.Limit("followup-dossier", allowed=20, window_seconds=60 * 60)
 FOLLOWUP_SESSION_KEY = "intake_followup"
 FOLLOWUP_IDLE_SECONDS = 30 * 60
 
@@ -120,8 +130,10 @@ def report(request: HttpRequest) -> HttpResponse:
     previous = previous_submission(token)
     if previous is not None:  # a double click, a refresh, a retry: the same receipt
         return _repeated_receipt_page(request, previous)
-    if throttle.is_blocked(SUBMISSIONS, request):
+    tries = throttle.client_attempt(REPORTS_PER_CLIENT, request)
+    if not tries.allowed:
         return render(request, "intake/too_many.html", status=429)
+    surge = not throttle.attempt(REPORTS_OVERALL, throttle.EVERYONE).allowed
     try:
         submitted = report_submit(
             dossier=form.build_dossier(),
@@ -129,14 +141,16 @@ def report(request: HttpRequest) -> HttpResponse:
             uploads=form.cleaned_data["files"],
             submission_token=token,
             language=language,
+            surge=surge,
         )
     except ValidationError as error:  # a rule checked only on saving
+        tries.give_back()
         for message in error.messages:
             form.add_error(None, message)
         return _report_page(request, form, locations)
     if submitted.repeated:  # the same form won a race with this post
+        tries.give_back()
         return _repeated_receipt_page(request, submitted)
-    throttle.record(SUBMISSIONS, request)
     return _receipt_page(request, submitted.receipt_code)
 
 
@@ -159,17 +173,27 @@ def followup_start(request: HttpRequest) -> HttpResponse:
     form = ReceiptCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if throttle.is_blocked(WRONG_CODES, request):
+        flood = throttle.reached(WRONG_CODES_OVERALL)
+        tries = throttle.client_attempt(
+            CODES_PER_CLIENT, request, allowed=CODES_PER_CLIENT_IN_A_FLOOD if flood else None
+        )
+        if not tries.allowed:
             form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
             status = 429
         else:
             code = form.normalised_code()
             dossier = dossier_for_receipt_code(code) if code else None
             if dossier is None:
-                throttle.record(WRONG_CODES, request)
+                wrong = throttle.attempt(WRONG_CODES_OVERALL, throttle.EVERYONE)
+                if wrong.count == WRONG_CODES_OVERALL.allowed:
+                    logger.warning(
+                        "many wrong receipt codes from many clients: %d tries per client now",
+                        CODES_PER_CLIENT_IN_A_FLOOD,
+                    )
                 form.add_error("code", _("This code did not work."))
                 status = 400
             else:
+                tries.give_back()  # only wrong codes count against a person
                 request.session.cycle_key()
                 request.session[FOLLOWUP_SESSION_KEY] = {
                     "id": dossier.pk,
@@ -187,10 +211,20 @@ def followup(request: HttpRequest) -> HttpResponse:
     if dossier is None:
         return redirect("intake:followup-start")
     form = FollowUpForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and not _followup_post_allowed(request, dossier):
+        form.add_error(
+            None,
+            _(
+                "You have sent us a lot in a short time, so this was not saved. What you "
+                "sent before has reached us. Please wait a few minutes and send it again."
+            ),
+        )
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             reporter_followup_add(
-                dossier=dossier,
+                dossier_id=dossier.pk,
                 message=form.cleaned_data["message"],
                 location=form.build_location(),
                 uploads=form.cleaned_data["files"],
@@ -198,6 +232,8 @@ def followup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
+        except DossierError as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, _("Thank you. We have received what you added."))
             return redirect("intake:followup")
@@ -220,8 +256,17 @@ def followup(request: HttpRequest) -> HttpResponse:
             "form": form,
             "error_summary": form.error_summary() if form.is_bound else [],
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=status if status != 200 else (400 if form.is_bound and form.errors else 200),
     )
+
+
+def _followup_post_allowed(request: HttpRequest, dossier: Dossier) -> bool:
+    per_client = throttle.client_attempt(POSTS_PER_CLIENT, request)
+    per_dossier = throttle.attempt(POSTS_PER_DOSSIER, f"dossier:{dossier.pk}")
+    if per_client.allowed and per_dossier.allowed:
+        return True
+    logger.info("follow-up post refused: too many posts (dossier %s)", dossier.pk)
+    return False
 
 
 @require_POST

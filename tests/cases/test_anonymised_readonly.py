@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from cases.models import (
     ClosureReason,
     ContactMethod,
+    ContentLocation,
     Dossier,
     DossierEvent,
     EventKind,
@@ -42,6 +43,7 @@ from cases.services import (
     evidence_attach,
     referral_outcome_record,
     referral_record,
+    reporter_followup_add,
     takedown_outcome_record,
     takedown_request_record,
 )
@@ -172,6 +174,22 @@ def _changes(users, dossier: Dossier) -> dict:
             saved=[],
             from_reporter=False,
         ),
+        # The reporter's own path (the follow-up page) takes the same lock.
+        "reporter message": lambda: reporter_followup_add(
+            dossier_id=dossier.pk, message="I am back", location=None, uploads=[]
+        ),
+        "reporter address": lambda: reporter_followup_add(
+            dossier_id=dossier.pk,
+            message="",
+            location=ContentLocation(platform_kind="other", url="https://again.example/x"),
+            uploads=[],
+        ),
+        "reporter files": lambda: reporter_followup_add(
+            dossier_id=dossier.pk,
+            message="",
+            location=None,
+            uploads=[SimpleUploadedFile("more.png", PNG, content_type="image/png")],
+        ),
     }
 
 
@@ -189,6 +207,9 @@ CHANGES = [
     "referral",
     "referral outcome",
     "evidence",
+    "reporter message",
+    "reporter address",
+    "reporter files",
 ]
 
 

@@ -47,7 +47,9 @@ def files(users, settings):
     for dossier in (first, second):
         dossier_assign(dossier_id=dossier.pk, to=users["caseworker"])
     attached = _attach(first, PNG, PDF) + _attach(second, JPEG)
-    return {evidence.pk: content for evidence, content in zip(attached, [PNG, PDF, JPEG])}
+    return {
+        evidence.pk: content for evidence, content in zip(attached, [PNG, PDF, JPEG], strict=True)
+    }
 
 
 def test_files_uploaded_under_the_old_key_download_unchanged_with_the_new_key_alone(

@@ -54,12 +54,13 @@ from cases.services import (
     dossier_update_details,
     referral_outcome_record,
     referral_record,
+    reporter_followup_add,
     takedown_outcome_record,
     takedown_request_record,
 )
 from cases.storage import private_storage
 from intake import receipts
-from intake.services import report_submit, reporter_followup_add
+from intake.services import report_submit
 from tests.factories import DossierFactory, location
 from tests.intake.conftest import PNG
 
@@ -223,7 +224,7 @@ def closed(users):
     dossier_note_add(dossier_id=dossier.pk, text=MARKERS[9], by=worker)
     dossier_message_reporter(dossier_id=dossier.pk, text=MARKERS[10], by=worker)
     reporter_followup_add(
-        dossier=Dossier.objects.get(pk=dossier.pk),
+        dossier_id=dossier.pk,
         message=MARKERS[11],
         location=None,
         uploads=[SimpleUploadedFile("second.png", PNG)],

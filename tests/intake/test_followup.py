@@ -91,17 +91,6 @@ def test_wrong_codes_are_throttled_per_client_even_for_the_right_code(client, re
     assert _open(client, code, REMOTE_ADDR="198.51.100.30").status_code == 302
 
 
-def test_wrong_codes_are_throttled_globally(client, reported, monkeypatch):
-    from intake import views
-    from intake.throttle import Limit
-
-    monkeypatch.setattr(views, "WRONG_CODES", Limit("receipt", 100, 10, 900))
-    _dossier, code = reported
-    for n in range(10):
-        _open(client, "AAAA-BBBB-CCCC-DDDD", REMOTE_ADDR=f"203.0.113.{n}")
-    assert _open(client, code, REMOTE_ADDR="192.0.2.1").status_code == 429
-
-
 def test_a_message_from_the_reporter_becomes_an_event_and_alerts_the_assignee(
     client, reported, users
 ):

@@ -1,12 +1,14 @@
 import logging
+import threading
 
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
-from intake.throttle import Limit, is_blocked, record
+from intake import throttle
+from intake.throttle import Limit, attempt, client_attempt, reached
 
-LIMIT = Limit("test", per_client=3, overall=5, window_seconds=60)
+LIMIT = Limit("test", allowed=3, window_seconds=60)
 
 
 @pytest.fixture(autouse=True)
@@ -20,18 +22,65 @@ def _request(address: str):
     return RequestFactory().get("/", REMOTE_ADDR=address)
 
 
-def test_a_client_is_blocked_after_its_limit_and_others_are_not():
+def test_a_client_is_refused_past_its_limit_and_others_are_not():
     for _ in range(3):
-        assert not is_blocked(LIMIT, _request("203.0.113.7"))
-        record(LIMIT, _request("203.0.113.7"))
-    assert is_blocked(LIMIT, _request("203.0.113.7"))
-    assert not is_blocked(LIMIT, _request("198.51.100.1"))
+        assert client_attempt(LIMIT, _request("203.0.113.7")).allowed
+    assert not client_attempt(LIMIT, _request("203.0.113.7")).allowed
+    assert client_attempt(LIMIT, _request("198.51.100.1")).allowed
 
 
-def test_everyone_is_blocked_once_the_overall_limit_is_reached():
-    for n in range(5):
-        record(LIMIT, _request(f"198.51.100.{n}"))
-    assert is_blocked(LIMIT, _request("192.0.2.99"))
+def test_an_attempt_given_back_does_not_count():
+    for _ in range(10):
+        client_attempt(LIMIT, _request("203.0.113.7")).give_back()
+    assert client_attempt(LIMIT, _request("203.0.113.7")).count == 1
+
+
+def test_a_tighter_allowance_applies_to_the_same_count():
+    assert client_attempt(LIMIT, _request("203.0.113.7"), allowed=1).allowed
+    assert not client_attempt(LIMIT, _request("203.0.113.7"), allowed=1).allowed
+
+
+def test_reached_reads_without_counting():
+    for _ in range(2):
+        attempt(LIMIT, throttle.EVERYONE)
+    assert not reached(LIMIT)
+    assert not reached(LIMIT)
+    attempt(LIMIT, throttle.EVERYONE)
+    assert reached(LIMIT)
+
+
+def test_concurrent_attempts_never_pass_a_limit_together():
+    """Twelve posts at the same moment: exactly the limit gets through, however the
+    threads interleave between counting and going on with their work."""
+    limit = Limit("race", allowed=5, window_seconds=60)
+    barrier = threading.Barrier(12)
+    passed = []
+
+    def post():
+        barrier.wait()
+        result = client_attempt(limit, _request("203.0.113.7"))
+        if result.allowed:
+            passed.append(result)
+
+    threads = [threading.Thread(target=post) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(passed) == 5
+
+
+@pytest.mark.redis
+def test_concurrent_attempts_on_redis_never_pass_a_limit_together(settings):
+    import os
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/1",
+        }
+    }
+    test_concurrent_attempts_never_pass_a_limit_together()
 
 
 def _stored_keys() -> list[str]:
@@ -42,7 +91,7 @@ def _stored_keys() -> list[str]:
 
 
 def test_addresses_are_never_stored_in_clear():
-    record(LIMIT, _request("203.0.113.7"))
+    client_attempt(LIMIT, _request("203.0.113.7"))
     keys = _stored_keys()
     assert any("throttle:test:" in key for key in keys)
     assert not any("203.0.113.7" in key for key in keys)
@@ -58,8 +107,11 @@ def test_an_unreachable_cache_never_blocks_and_is_logged_without_the_address(cap
     }
     caplog.set_level(logging.WARNING)
     with override_settings(CACHES=unreachable):
-        record(LIMIT, _request("203.0.113.7"))
-        assert not is_blocked(LIMIT, _request("203.0.113.7"))
+        for _ in range(5):
+            tries = client_attempt(LIMIT, _request("203.0.113.7"))
+            assert tries.allowed
+            tries.give_back()
+        assert not reached(LIMIT)
     assert "cache unreachable" in caplog.text
     assert "203.0.113.7" not in caplog.text
 

@@ -1,0 +1,204 @@
+"""Limits against abuse of the public side, through the pages: they hold when posts
+arrive at once, they cover follow-up posts, and a flood from many addresses slows the
+flood without stopping a real person."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from cases.models import (
+    Dossier,
+    DossierEvent,
+    EventKind,
+    Evidence,
+    NotificationKind,
+    OutboxMessage,
+)
+from intake import receipts, throttle, views
+from tests.factories import DossierFactory
+from tests.intake.conftest import PNG, report_data
+
+WRONG = "AAAA-BBBB-CCCC-DDDD"
+
+
+def _url(name: str, language: str = "en") -> str:
+    with translation.override(language):
+        return reverse(name)
+
+
+def _at_once(count: int, post) -> list[int]:
+    """Run ``post(n)`` in ``count`` threads released together; their status codes."""
+    barrier = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            statuses.append(post(n))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twelve_reports_at_once_from_one_address_get_five_receipts(users):
+    url = _url("intake:report")
+    statuses = _at_once(12, lambda n: Client().post(url, report_data()).status_code)
+    assert sorted(statuses) == [200] * 5 + [429] * 7
+    assert Dossier.objects.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twelve_codes_at_once_from_one_address_try_five():
+    url = _url("intake:followup-start")
+    statuses = _at_once(12, lambda n: Client().post(url, {"code": WRONG}).status_code)
+    assert sorted(statuses) == [400] * 5 + [429] * 7
+
+
+@pytest.fixture
+def reported():
+    code = receipts.receipt_code_for(receipts.new_submission_token())
+    dossier = DossierFactory(receipt_hash=receipts.receipt_hash(code))
+    return dossier, receipts.display(code)
+
+
+def _open(client, code: str, address: str):
+    return client.post(_url("intake:followup-start"), {"code": code}, REMOTE_ADDR=address)
+
+
+@pytest.mark.django_db
+def test_a_flood_of_wrong_codes_from_many_addresses_never_refuses_the_right_code(
+    client, reported, caplog
+):
+    _dossier, code = reported
+    # 50 addresses, 5 wrong codes each: past the 200 wrong codes allowed overall.
+    for n in range(50):
+        for _ in range(5):
+            _open(Client(), WRONG, f"203.0.113.{n}")
+    assert throttle.reached(views.WRONG_CODES_OVERALL)
+    assert "many wrong receipt codes" in caplog.text
+
+    assert _open(client, code, "192.0.2.1").status_code == 302
+    # Meanwhile a newcomer to the flood gets fewer tries than usual.
+    newcomer = Client()
+    tries = [_open(newcomer, WRONG, "192.0.2.2").status_code for _ in range(3)]
+    assert tries == [400, 400, 429]
+    # Even a person who mistyped once still gets in with the right code.
+    person = Client()
+    assert _open(person, WRONG, "192.0.2.3").status_code == 400
+    assert _open(person, code, "192.0.2.3").status_code == 302
+
+
+@pytest.mark.django_db
+def test_right_codes_do_not_use_up_a_persons_tries(reported):
+    _dossier, code = reported
+    for _ in range(8):  # back on the phone, the laptop, the phone again...
+        assert _open(Client(), code, "192.0.2.1").status_code == 302
+    assert _open(Client(), WRONG, "192.0.2.1").status_code == 400
+
+
+@pytest.mark.django_db
+def test_reports_past_the_overall_limit_are_saved_flagged_and_alerted_once(
+    client, users, monkeypatch
+):
+    monkeypatch.setattr(
+        views, "REPORTS_OVERALL", throttle.Limit("report-all", allowed=3, window_seconds=3600)
+    )
+    for n in range(6):
+        response = client.post(_url("intake:report"), report_data(), REMOTE_ADDR=f"198.51.100.{n}")
+        assert response.status_code == 200
+        assert "intake/receipt.html" in [t.name for t in response.templates]
+
+    dossiers = list(Dossier.objects.order_by("id"))
+    assert [d.received_in_surge for d in dossiers] == [False] * 3 + [True] * 3
+    surge = OutboxMessage.objects.filter(dossier__received_in_surge=True)
+    assert not surge.exists()  # no alert and no acknowledgement per flagged report
+    alerts = OutboxMessage.objects.filter(kind=NotificationKind.SURGE)
+    coordinators = {users["coordinator"].email}
+    assert sorted(alerts.values_list("recipient", flat=True)) == sorted(coordinators)
+
+    client.force_login(users["coordinator"])
+    listed = client.get(reverse("cases:dossier-list"), {"surge": "on"})
+    assert listed.context["page"].paginator.count == 3
+
+
+@pytest.fixture
+def followed(client, reported):
+    dossier, code = reported
+    assert _open(client, code, "127.0.0.1").status_code == 302
+    return dossier
+
+
+def _post(client, address="127.0.0.1", **data):
+    return client.post(
+        _url("intake:followup"), {"message": "More about it", **data}, REMOTE_ADDR=address
+    )
+
+
+@pytest.mark.django_db
+def test_follow_up_posts_are_limited_per_client(client, followed):
+    for _ in range(views.POSTS_PER_CLIENT.allowed):
+        assert _post(client).status_code == 302
+    refused = _post(client, message="one too many")
+    assert refused.status_code == 429
+    assert "a lot in a short time" in refused.content.decode()
+    notes = DossierEvent.objects.filter(dossier=followed, kind=EventKind.MESSAGE_FROM_REPORTER)
+    assert notes.count() == views.POSTS_PER_CLIENT.allowed
+
+
+@pytest.mark.django_db
+def test_follow_up_posts_are_limited_per_dossier_from_any_address(client, followed):
+    for n in range(views.POSTS_PER_DOSSIER.allowed):
+        assert _post(client, address=f"198.51.100.{n}").status_code == 302
+    assert _post(client, address="192.0.2.77").status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_burst_of_posts_alerts_the_handler_once(client, followed, users):
+    followed.assignee = users["caseworker"]
+    followed.save()
+    for _ in range(4):
+        _post(client)
+    alerts = OutboxMessage.objects.filter(kind=NotificationKind.REPORTER_ADDED)
+    assert alerts.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert _post(client).status_code == 302
+    assert alerts.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_dossier_takes_no_more_files_than_its_limit(client, followed, settings):
+    settings.EVIDENCE_MAX_FILES_PER_DOSSIER = 4
+    files = [SimpleUploadedFile(f"s{n}.png", PNG) for n in range(3)]
+    assert _post(client, files=files).status_code == 302
+    more = [SimpleUploadedFile(f"t{n}.png", PNG) for n in range(2)]
+    refused = _post(client, message="two more", files=more)
+    assert refused.status_code == 400
+    assert "cannot accept more files" in refused.content.decode()
+    assert Evidence.objects.filter(dossier=followed).count() == 3
+    messages = DossierEvent.objects.filter(kind=EventKind.MESSAGE_FROM_REPORTER)
+    assert [event.note for event in messages] == ["More about it"]
+
+
+@pytest.mark.django_db
+def test_a_dossier_takes_no_more_bytes_than_its_limit(client, followed, settings):
+    settings.EVIDENCE_MAX_BYTES_PER_DOSSIER = len(PNG) * 2 + 10
+    assert _post(client, files=[SimpleUploadedFile("a.png", PNG)]).status_code == 302
+    refused = _post(client, files=[SimpleUploadedFile(f"b{n}.png", PNG) for n in range(2)])
+    assert refused.status_code == 400
+    assert Evidence.objects.filter(dossier=followed).count() == 1

@@ -415,6 +415,12 @@ class Dossier(models.Model):
         return [str(FormOfAbuse(code).label) for code in self.forms]
 
     @property
+    def discreet(self) -> bool:
+        """Contact must not reveal the Institute: the reporter said no, or did not say.
+        A mailbox or a phone may be read by the very person the report is about."""
+        return self.may_name_institute is not True
+
+    @property
     def involves_minor(self) -> bool:
         return self.person_minor_on_images == YesNoUnknown.YES
 

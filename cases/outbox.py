@@ -183,9 +183,20 @@ def notify_daily_digest(*, user, day) -> OutboxMessage | None:
         return None
 
 
-def _render(message: OutboxMessage) -> tuple[str, str] | None:
-    """Subject and body, in the message's language; None for a digest that has nothing
-    left to say (its reader left, or every item was dealt with before it went)."""
+# Mail to the reporter, which must not name the Institute where the reporter did not
+# allow it (Dossier.discreet): a neutral sender, subject and body, no address of ours.
+TO_REPORTER = frozenset({NotificationKind.ACKNOWLEDGEMENT, NotificationKind.REPORTER_MESSAGE})
+
+
+def _render(message: OutboxMessage) -> tuple[str, str, str | None] | None:
+    """Subject, body and sender, in the message's language; None for a digest that has
+    nothing left to say (its reader left, or every item was dealt with before it went).
+
+    Whether a reporter's mail is discreet is read at delivery, so a correction made
+    after the mail was queued still applies."""
+    template, sender = f"cases/mail/{message.kind}", None  # None: DEFAULT_FROM_EMAIL
+    if message.kind in TO_REPORTER and message.dossier.discreet:
+        template, sender = f"{template}_discreet", settings.DISCREET_FROM_EMAIL
     context = {
         "reference": message.dossier.reference if message.dossier_id else "",
         "site_url": settings.SITE_URL,
@@ -199,9 +210,9 @@ def _render(message: OutboxMessage) -> tuple[str, str] | None:
         if context["digest"].empty:
             return None
     with translation.override(message.language):
-        subject = render_text(f"cases/mail/{message.kind}_subject.txt", context)
-        body = render_text(f"cases/mail/{message.kind}.txt", context)
-    return " ".join(subject.split()), body
+        subject = render_text(f"{template}_subject.txt", context)
+        body = render_text(f"{template}.txt", context)
+    return " ".join(subject.split()), body, sender
 
 
 def outbox_deliver(*, message_id: int) -> bool:
@@ -225,9 +236,9 @@ def outbox_deliver(*, message_id: int) -> bool:
             message.save(update_fields=["sent_at"])
             logger.info("outbox message %s (%s) settled unsent", message.pk, message.kind)
             return False
-        subject, body = rendered
+        subject, body, sender = rendered
         try:
-            send_mail(subject, body, None, [message.recipient])
+            send_mail(subject, body, sender, [message.recipient])
         except Exception as exc:  # recorded; the sweep retries
             message.attempts += 1
             message.last_error = type(exc).__name__[:100]

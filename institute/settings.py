@@ -75,6 +75,10 @@ for _key in FIELD_ENCRYPTION_KEYS:
 # Keyed hash for receipt codes (the code itself is never stored).
 RECEIPT_HASH_KEY = env_str("RECEIPT_HASH_KEY", "" if PRODUCTION else _DEV_RECEIPT_HASH_KEY)
 
+# Sender of mail to a reporter who did not allow us to say we are the Institute: an
+# address that does not name it (its own domain), without a display name.
+DISCREET_FROM_EMAIL = env_str("DISCREET_FROM_EMAIL", "" if PRODUCTION else "no-reply@localhost")
+
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
@@ -90,6 +94,12 @@ if PRODUCTION:
         problems.append("RECEIPT_HASH_KEY must be set to a random value of at least 32 characters")
     if DEBUG:
         problems.append("DEBUG must be off")
+    if not DISCREET_FROM_EMAIL or any(
+        name in DISCREET_FROM_EMAIL.lower() for name in ("igvm", "iefh", "institu", "gelijkheid")
+    ):
+        problems.append(
+            "DISCREET_FROM_EMAIL must be a sender address that does not name the Institute"
+        )
     if not env_str("EMAIL_HOST") and not env_str("EMAIL_BACKEND"):
         # The console backend would print reporters' addresses into the container logs.
         problems.append("EMAIL_HOST must name the SMTP server")

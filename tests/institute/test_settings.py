@@ -42,6 +42,7 @@ def _production(**overrides: str) -> dict[str, str]:
         "REDIS_URL": "redis://redis:6379/0",
         "ALLOWED_HOSTS": "cases.example.org",
         "EMAIL_HOST": "smtp.example.org",
+        "DISCREET_FROM_EMAIL": "no-reply@mail-desk.example.org",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -86,6 +87,8 @@ def test_production_with_real_secrets_uses_postgresql_and_redis():
         ({"RECEIPT_HASH_KEY": None}, "RECEIPT_HASH_KEY"),
         ({"DEBUG": "true"}, "DEBUG"),
         ({"EMAIL_HOST": None}, "EMAIL_HOST"),
+        ({"DISCREET_FROM_EMAIL": None}, "DISCREET_FROM_EMAIL"),
+        ({"DISCREET_FROM_EMAIL": "no-reply@igvm-iefh.belgium.be"}, "DISCREET_FROM_EMAIL"),
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(missing, message):

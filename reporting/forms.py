@@ -53,7 +53,7 @@ class StatisticsForm(forms.Form):
             if start or end:
                 if not (start and end):
                     raise PeriodError(_("Give both the first and the last day of the period."))
-                data["period"] = Period(start, end)
+                data["period"] = Period.asked(start, end)
             else:
                 data["period"] = Period.year(data.get("year") or timezone.localdate().year)
         except PeriodError as error:

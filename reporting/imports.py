@@ -18,6 +18,7 @@ import io
 import logging
 import os
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -88,12 +89,26 @@ class RowError:
 
     def __str__(self) -> str:
         if self.column is None:
-            return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
-        return _('line %(line)d, column "%(column)s": %(message)s') % {
-            "line": self.line,
-            "column": self.column,
-            "message": self.message,
-        }
+            text = _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
+        else:
+            text = _('line %(line)d, column "%(column)s": %(message)s') % {
+                "line": self.line,
+                "column": self.column,
+                "message": self.message,
+            }
+        return printable(text)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters shown as escapes (``\\x1b``,
+    ``\\u202e``): values quoted from a file must never move a terminal's cursor, change
+    its colours or turn text around."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}
+        else char
+        for char in text
+    )
 
 
 class ImportRejected(Exception):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cases.models import BRUSSELS
@@ -41,21 +41,32 @@ class Period:
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise PeriodError(_("The end of the period is before its start."))
-        if self.start < EARLIEST:
+
+    @classmethod
+    def asked(cls, start: date, end: date) -> Period:
+        """A period a person asked for (on the page, on the command line), checked: from
+        ``EARLIEST`` on, starting no later than today in Brussels (there are no figures
+        for the future), and at most ``MAX_YEARS`` long. Any period that passes can be
+        computed, its year before too; whatever fails gets a message to show."""
+        period = cls(start, end)
+        if start < EARLIEST:
             raise PeriodError(
                 _("Statistics start on %(date)s at the earliest.")
                 % {"date": formats.date_format(EARLIEST)}
             )
-        if self.end > _years_back(self.start, -MAX_YEARS, end=True):
+        if start > timezone.localdate(timezone=BRUSSELS):
+            raise PeriodError(_("The period starts after today: there are no figures for it."))
+        if end > _years_back(start, -MAX_YEARS, end=True):
             raise PeriodError(
                 _("A period can be at most %(years)d years long.") % {"years": MAX_YEARS}
             )
+        return period
 
     @classmethod
     def year(cls, year: int) -> Period:
-        if not EARLIEST.year <= year <= 9998:
+        if not EARLIEST.year <= year <= timezone.localdate(timezone=BRUSSELS).year:
             raise PeriodError(_("There are no statistics for the year %(year)s.") % {"year": year})
-        return cls(date(year, 1, 1), date(year, 12, 31))
+        return cls.asked(date(year, 1, 1), date(year, 12, 31))
 
     @classmethod
     def parse(cls, start: str, end: str) -> Period:
@@ -64,7 +75,7 @@ class Period:
             first, last = date.fromisoformat(start.strip()), date.fromisoformat(end.strip())
         except ValueError:
             raise PeriodError(_("Give both dates as YYYY-MM-DD.")) from None
-        return cls(first, last)
+        return cls.asked(first, last)
 
     @property
     def is_year(self) -> bool:

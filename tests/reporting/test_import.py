@@ -731,3 +731,21 @@ def test_the_published_file_imports_and_the_orm_counts_equal_the_constants(tmp_p
 
     call_command("import_reports", str(path), stdout=(again := io.StringIO()))
     assert again.getvalue().strip() == "Imported 0 dossiers; 210 were already imported."
+
+
+def test_control_characters_from_the_file_are_shown_escaped(tmp_path):
+    """A value or a column name quoting terminal escapes must not act in the terminal."""
+    evil = "\x1b[2J\x1b]0;owned\x07"
+    errors = errors_of(
+        tmp_path,
+        csv_text(
+            f"ext-1,2021-03-01,ncii{evil},woman,nl,web",
+            header=HEADER + f",bad{evil}\u202e",
+        ),
+    )
+    text = "\n".join(errors)
+    assert errors
+    assert not any(char in text for char in "\x1b\x07\u202e")
+    assert "\\x1b[2J" in text
+    assert "\\u202e" in text
+    assert nothing_written()

@@ -95,3 +95,15 @@ def desk(chromium, live_server) -> Iterator[Phone]:
         yield Phone(context, live_server.url)
     finally:
         context.close()
+
+
+def staff_log_in(staff: Phone, username: str) -> None:
+    """Sign in on the staff login page with a demo account."""
+    from institute.demo import DEMO_PASSWORD
+
+    page = staff.page
+    page.goto(f"{staff.origin}/staff/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")

@@ -10,8 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from institute.demo import DEMO_PASSWORD
-from tests.browser.conftest import Phone
+from tests.browser.conftest import Phone, staff_log_in
 from tests.markup import build_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,11 +56,7 @@ def test_staff_and_reporter_pages_of_a_dossier_full_of_markup_stay_inert(
 
     watch = Watch(desk)
     page = desk.page
-    page.goto(f"{live_server.url}/staff/login/")
-    page.fill("#id_username", "coordinator")
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    staff_log_in(desk, "coordinator")
     for url in scenario.staff_pages:
         watch.visit(url)
     # The copy buttons of the request texts copy text, and the page stays put.

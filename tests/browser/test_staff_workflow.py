@@ -4,8 +4,7 @@ the reporter reads the staff's message on the follow-up page."""
 import pytest
 
 from cases.models import Dossier, EventKind, Status, TakedownOutcome, TakedownRequest
-from institute.demo import DEMO_PASSWORD
-from tests.browser.conftest import PHONE, Phone
+from tests.browser.conftest import PHONE, Phone, staff_log_in
 from tests.browser.test_public_form import _fill_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,11 +41,7 @@ def test_a_case_worker_handles_a_public_report_and_the_reporter_reads_the_messag
     dossier = Dossier.objects.get()
 
     page = desk.page
-    page.goto(f"{base}/staff/login/")
-    page.fill("#id_username", "caseworker")
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    staff_log_in(desk, "caseworker")
     with page.expect_navigation():
         page.click("nav a[href*='assignee=none']")
     with page.expect_navigation():

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from cases.models import Dossier
-from institute.demo import DEMO_PASSWORD
+from tests.browser.conftest import staff_log_in
 from tests.reporting import published
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,11 +24,7 @@ def test_management_reads_2021_and_downloads_the_workbook(desk, live_server, use
     )
     base = live_server.url
     page = desk.page
-    page.goto(f"{base}/staff/login/")
-    page.fill("#id_username", "management")
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    staff_log_in(desk, "management")
     assert page.url.startswith(f"{base}/staff/statistics/")
 
     page.select_option("#id_year", "2021")

@@ -1,7 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 
 from cases.services import evidence_attach
 from cases.tasks import reencrypt_personal_data
@@ -34,9 +34,10 @@ def test_a_real_worker_moves_dossiers_and_files_to_a_new_key(settings, celery_wo
     old_key = settings.FIELD_ENCRYPTION_KEYS[0]
     new_key = Fernet.generate_key().decode()
     dossier = DossierFactory(description="told nobody yet")
-    (evidence,) = evidence_attach(
-        dossier=dossier, uploads=[SimpleUploadedFile("threat.png", PNG)], saved=[]
-    )
+    with transaction.atomic():
+        (evidence,) = evidence_attach(
+            dossier=dossier, uploads=[SimpleUploadedFile("threat.png", PNG)], saved=[]
+        )
     path = settings.PRIVATE_STORAGE_ROOT / evidence.file.name
     assert _on_key(dossier.pk, old_key) and _file_on_key(path, old_key)
 

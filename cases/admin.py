@@ -36,13 +36,22 @@ class DossierAdmin(ReadOnlyAdmin):
         "priority",
         "imported",
     ]
-    list_filter = ["status", "priority", "channel", "language", "reporter_category", "imported"]
+    list_filter = [
+        "status",
+        "priority",
+        "channel",
+        "language",
+        "reporter_category",
+        "imported",
+        "received_in_surge",
+    ]
     search_fields = ["reference", "external_id"]
     date_hierarchy = "received_at"
     fields = [
         "reference",
         "external_id",
         "imported",
+        "received_in_surge",
         "received_at",
         "channel",
         "language",

@@ -47,7 +47,7 @@ migrations-check: install
 # The production settings must pass Django's deployment checklist with no warning.
 deploy-check: install
 	DJANGO_ENV=production DEBUG=false ALLOWED_HOSTS=cases.example.org EMAIL_HOST=smtp.example.org \
-	DISCREET_FROM_EMAIL=no-reply@mail-desk.example.org \
+	DISCREET_FROM_EMAIL=no-reply@mail-desk.example.org TRUSTED_PROXY_HOPS=1 \
 	SECRET_KEY=deploy-check-$$(printf '%064d' 0) \
 	FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	RECEIPT_HASH_KEY=deploy-check-receipt-key-$$(printf '%032d' 0) \

@@ -26,6 +26,7 @@ from .models import (
     TakedownMethod,
     TakedownOutcome,
     WaitingFor,
+    moment_in_range,
 )
 from .services import DETAIL_FIELDS
 
@@ -132,6 +133,7 @@ class MomentField(forms.DateTimeField):
     value is taken as its first occurrence."""
 
     widget = MOMENT_INPUT
+    default_validators = [moment_in_range]
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("input_formats", MOMENT_FORMATS)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
 from django.db import models, transaction
@@ -36,6 +37,8 @@ class RotationResult:
     rotated: int = 0
     # Under no configured key at all (or, for a file, missing from disk).
     unreadable: int = 0
+    # Files: copies left by a run stopped in the middle of a swap (found, or removed).
+    leftovers: int = 0
 
     @property
     def is_file_result(self) -> bool:
@@ -127,28 +130,43 @@ def reencrypt_all(*, batch_size: int = 500, check: bool = False) -> list[Rotatio
     ]
 
 
+# The copy a swap writes beside a file. A fixed name, so a run stopped in the middle
+# (a crash, a kill) leaves at most one per file, which the next run removes.
+SWAP_SUFFIX = ".rotating"
+# A copy this old belongs to no run still going.
+STALE_SWAP_SECONDS = 10 * 60
+
+
 def _replace_file(path: str, data: bytes) -> None:
-    """Put ``data`` at ``path`` in one step: written and flushed to a temporary file
-    beside it, then renamed over it. A reader opens the old file or the new one, never
-    a half-written one, and a crash leaves the old file whole."""
-    directory = os.path.dirname(path)
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".rotating-")
+    """Put ``data`` at ``path`` in one step: written and flushed to a copy beside it,
+    then renamed over it. A reader opens the old file or the new one, never a
+    half-written one, and a crash leaves the old file whole."""
+    temporary = path + SWAP_SUFFIX
     try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
-    directory_descriptor = os.open(directory, os.O_RDONLY)
+    directory_descriptor = os.open(os.path.dirname(path), os.O_RDONLY)
     try:
         os.fsync(directory_descriptor)  # the rename itself survives a crash
     finally:
         os.close(directory_descriptor)
+
+
+def stale_swap_copies() -> list[Path]:
+    """Copies left by a run that was stopped in the middle of a swap."""
+    root = Path(private_storage.location)
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - STALE_SWAP_SECONDS
+    return [path for path in root.rglob(f"*{SWAP_SUFFIX}") if path.stat().st_mtime < cutoff]
 
 
 def _reencrypt_file(pk: int, result: RotationResult, *, check: bool) -> None:
@@ -181,6 +199,12 @@ def reencrypt_files(*, check: bool = False) -> RotationResult:
     """Re-encrypt every evidence file not yet under the newest key; idempotent and safe
     while the app runs (files are written once and only ever replaced whole)."""
     result = RotationResult(FILES_LABEL, "")
+    # A stopped run's copies: evidence in a second place that nothing points to. The
+    # check counts them (remove them before the key: run reencrypt); a run removes them.
+    for copy in stale_swap_copies():
+        result.leftovers += 1
+        if not check:
+            copy.unlink(missing_ok=True)
     pks = Evidence.objects.exclude(file="").order_by("pk").values_list("pk", flat=True)
     for pk in pks.iterator():
         _reencrypt_file(pk, result, check=check)

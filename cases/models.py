@@ -9,9 +9,11 @@ really removes its personal data while every count stays as it was.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
@@ -24,6 +26,20 @@ from .storage import private_storage
 # The Institute counts a report in the year it arrived in Belgium, whatever the
 # server's TIME_ZONE says.
 BRUSSELS = ZoneInfo("Europe/Brussels")
+
+# No record of the Institute's is older, and no date it keeps lies further ahead.
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=BRUSSELS)
+LATEST_AHEAD = timedelta(days=10 * 366)
+
+
+def moment_in_range(value: datetime | None) -> None:
+    """Refuse a moment before 2000 or more than ten years ahead: such a date is a typing
+    error, and one at the edge of the calendar cannot even be stored or computed with."""
+    if value is not None and not (EARLIEST_MOMENT <= value <= timezone.now() + LATEST_AHEAD):
+        raise ValidationError(
+            _("Enter a date from 1 January 2000 on, and at most ten years from now."),
+            code="out_of_range",
+        )
 
 
 class Channel(models.TextChoices):
@@ -236,7 +252,9 @@ class Dossier(models.Model):
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     submission_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
 
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    received_at = models.DateTimeField(
+        _("received at"), default=timezone.now, validators=[moment_in_range]
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
 
@@ -318,7 +336,9 @@ class Dossier(models.Model):
     threat_active = models.CharField(
         _("active threat"), max_length=8, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
     )
-    threat_deadline = models.DateTimeField(_("deadline set by the author"), null=True, blank=True)
+    threat_deadline = models.DateTimeField(
+        _("deadline set by the author"), null=True, blank=True, validators=[moment_in_range]
+    )
 
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.NEW

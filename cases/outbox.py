@@ -11,7 +11,9 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
@@ -73,12 +75,19 @@ def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
     """Alert the coordinators (urgently if a minor is involved) and acknowledge to the
     reporter if they gave an email address and asked for it.
 
-    A report received in a surge (a flood of reports) alerts nobody by itself: the
+    A report received in a surge (a flood of reports) does not alert by itself: the
     coordinators get one alert per hour of surge, and no acknowledgement is mailed, so
-    a flood cannot turn the form into a way to send mail to anyone's address.
+    a flood cannot turn the form into a way to send mail to anyone's address. One
+    involving a minor still raises the urgent alert, at most once an hour per
+    coordinator during the surge (the list shows the others in red).
     """
     if dossier.received_in_surge:
-        return notify_surge(at=dossier.received_at)
+        messages = _once_an_hour(NotificationKind.SURGE, at=dossier.received_at)
+        if dossier.involves_minor:
+            messages += _once_an_hour(
+                NotificationKind.URGENT_REPORT, at=dossier.received_at, dossier=dossier
+            )
+        return messages
     kind = NotificationKind.URGENT_REPORT if dossier.involves_minor else NotificationKind.NEW_REPORT
     messages = _to_staff(kind, _coordinators(), dossier)
     if dossier.wants_acknowledgement and dossier.reporter_email:
@@ -141,8 +150,8 @@ def notify_reporter_message(*, dossier: Dossier) -> list[OutboxMessage]:
     ]
 
 
-def notify_surge(*, at) -> list[OutboxMessage]:
-    """One alert per coordinator per hour (Brussels) while reports arrive in a surge."""
+def _once_an_hour(kind: str, *, at, dossier: Dossier | None = None) -> list[OutboxMessage]:
+    """An alert to each coordinator, at most once per hour (Brussels) for its kind."""
     hour = timezone.localtime(at, BRUSSELS).strftime("%Y-%m-%dT%H")
     messages = []
     for user in _coordinators():
@@ -150,11 +159,12 @@ def notify_surge(*, at) -> list[OutboxMessage]:
             with transaction.atomic():
                 messages.append(
                     outbox_enqueue(
-                        kind=NotificationKind.SURGE,
+                        kind=kind,
                         recipient=user.email,
                         language=mail_language(user),
+                        dossier=dossier,
                         user=user,
-                        key=f"surge:{user.pk}:{hour}",
+                        key=f"{kind}:{user.pk}:{hour}",
                     )
                 )
         except IntegrityError:  # this hour's alert is already on its way
@@ -215,6 +225,18 @@ def _render(message: OutboxMessage) -> tuple[str, str, str | None] | None:
     return " ".join(subject.split()), body, sender
 
 
+def _send(subject: str, body: str, sender: str | None, recipient: str) -> None:
+    """Send one mail; ``sender`` None is DEFAULT_FROM_EMAIL. A discreet sender also
+    names its own domain in the Message-ID (Django would use this host's name)."""
+    headers = {}
+    if sender is not None:
+        if not sender:
+            # Never fall back to the Institute's own address for a discreet mail.
+            raise ImproperlyConfigured("DISCREET_FROM_EMAIL is not set")
+        headers["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    EmailMessage(subject, body, sender, [recipient], headers=headers).send()
+
+
 def outbox_deliver(*, message_id: int) -> bool:
     """Send one message unless it was sent already; True if this call sent it.
 
@@ -238,7 +260,7 @@ def outbox_deliver(*, message_id: int) -> bool:
             return False
         subject, body, sender = rendered
         try:
-            send_mail(subject, body, sender, [message.recipient])
+            _send(subject, body, sender, message.recipient)
         except Exception as exc:  # recorded; the sweep retries
             message.attempts += 1
             message.last_error = type(exc).__name__[:100]

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .keyrotation import SWAP_SUFFIX
 from .models import (
     DOSSIER_PERSONAL_FIELDS,
     ContentLocation,
@@ -66,6 +67,8 @@ def _evidence_files_delete(names: list[str]) -> None:
     for name in names:
         try:
             storage.delete(name)
+            # A copy a stopped key rotation may have left beside it (cases.keyrotation).
+            storage.delete(name + SWAP_SUFFIX)
         except OSError as exc:
             # The name is random (cases.models.evidence_path), never personal data.
             logger.error(

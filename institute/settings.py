@@ -95,10 +95,21 @@ if PRODUCTION:
     if DEBUG:
         problems.append("DEBUG must be off")
     if not DISCREET_FROM_EMAIL or any(
-        name in DISCREET_FROM_EMAIL.lower() for name in ("igvm", "iefh", "institu", "gelijkheid")
+        name in DISCREET_FROM_EMAIL.lower()
+        for name in (
+            *("igvm", "iefh", "institu", "gelijkheid", "egalite", "égalité"),
+            *("gleichstellung", "equality", "belgium.be", "fgov"),
+        )
     ):
         problems.append(
             "DISCREET_FROM_EMAIL must be a sender address that does not name the Institute"
+        )
+    if env_str("TRUSTED_PROXY_HOPS") == "":
+        # Left at 0 behind a proxy, every visitor would share the proxy's address and
+        # one person's tries would use up everyone's.
+        problems.append(
+            "TRUSTED_PROXY_HOPS must be set: 1 behind one reverse proxy, 0 only if "
+            "visitors connect to the app directly"
         )
     if not env_str("EMAIL_HOST") and not env_str("EMAIL_BACKEND"):
         # The console backend would print reporters' addresses into the container logs.

@@ -29,6 +29,7 @@ from cases.models import (
     ReporterType,
     StepTaken,
     YesNoUnknown,
+    moment_in_range,
 )
 
 from . import receipts
@@ -176,6 +177,7 @@ class ReportForm(PublicForm):
         label=_("Did they set a deadline? If so, when?"),
         required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        validators=[moment_in_range],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 

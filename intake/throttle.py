@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
@@ -48,8 +50,22 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _client_group(address: str) -> str:
+    """The unit a limit counts: an IPv4 address, or an IPv6 /64 network (one household
+    or phone gets a whole /64, so counting single IPv6 addresses would count nothing)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_key(request: HttpRequest) -> str:
-    address = client_address(request)
+    address = _client_group(client_address(request))
     key = settings.RECEIPT_HASH_KEY.encode()
     return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -61,15 +77,44 @@ def _warn(limit: Limit, exc: Exception) -> None:
     logger.warning("throttle %s: cache unreachable (%s)", limit.name, type(exc).__name__)
 
 
-def _increment(limit: Limit, key: str) -> int | None:
-    """Add one to the count and return it; None if the cache cannot be reached."""
+# One round trip that cannot leave a count without its expiry: Django's incr() and
+# decr() check that the key exists and then change it in two steps, and a key that
+# expires between the two comes back without an expiry, a limit that never resets.
+_REDIS_ADD = """
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return count
+"""
+_REDIS_GIVE_BACK = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
+
+def _redis(key: str):
+    """The Redis client and the full key, or None when the cache is not Redis."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    full_key = backend.make_and_validate_key(key)
+    return backend._cache.get_client(full_key, write=True), full_key
+
+
+def _add(limit: Limit, key: str, amount: int) -> int | None:
+    """Add ``amount`` to the count and return it; None if the cache cannot be reached."""
     try:
+        redis = _redis(key)
+        if redis is not None:
+            client, full_key = redis
+            return int(client.eval(_REDIS_ADD, 1, full_key, amount, limit.window_seconds))
+        # The local-memory cache (one process, development): its incr() holds a lock
+        # and keeps the expiry.
         cache.add(key, 0, timeout=limit.window_seconds)  # starts the window, if none
         try:
-            return cache.incr(key)
+            return cache.incr(key, amount)
         except ValueError:  # the window ended between the two calls: a new one
             cache.add(key, 0, timeout=limit.window_seconds)
-            return cache.incr(key)
+            return cache.incr(key, amount)
     except Exception as exc:  # the cache is down: never block a person for it
         _warn(limit, exc)
         return None
@@ -87,19 +132,29 @@ class Attempt:
         if self.count is None:
             return
         try:
-            cache.decr(self.key)
+            redis = _redis(self.key)
+            if redis is not None:
+                client, full_key = redis
+                client.eval(_REDIS_GIVE_BACK, 1, full_key)
+            else:
+                cache.decr(self.key)
         except ValueError:  # the window ended meanwhile: nothing to give back
             pass
         except Exception as exc:
             _warn(self.limit, exc)
         self.count = None
 
+    def count_again(self) -> None:
+        """Let this attempt count once more (a wrong receipt code during a flood)."""
+        if self.count is not None:
+            self.count = _add(self.limit, self.key, 1)
+
 
 def attempt(limit: Limit, scope: str, *, allowed: int | None = None) -> Attempt:
     """Count one attempt in ``scope`` and say whether it is within the limit (or within
     ``allowed``, a tighter allowance for the moment)."""
     key = f"throttle:{limit.name}:{scope}"
-    count = _increment(limit, key)
+    count = _add(limit, key, 1)
     allowance = limit.allowed if allowed is None else allowed
     return Attempt(limit, key, count, count is None or count <= allowance)
 

@@ -31,18 +31,18 @@ logger = logging.getLogger(__name__)
 
 # Limits against abuse, each counted atomically (intake.throttle). None of them can let a
 # flood from many addresses stop a real person:
-# - reports: 5 an hour per client. Past 500 an hour from everyone, reports are still
-#   saved, marked as received in a surge, and staff get one alert for the surge;
-# - receipt codes: 5 tries per client per 15 minutes (a right code gives its try back).
-#   Past 200 wrong codes from everyone, each client gets 2 tries: the flood slows down,
-#   and a person with the right code still gets in at the first try;
+# - reports: 5 an hour per client. Past 500 saved in an hour from everyone, reports are
+#   still saved, marked as received in a surge, and staff get one alert per hour of it;
+# - receipt codes: 5 tries per client per 15 minutes, and only wrong codes use them up.
+#   Past 200 wrong codes from everyone, each wrong code counts twice: the flood slows
+#   down, while a code is still checked as long as its client has tries left, so the
+#   right code is never refused because of others;
 # - follow-up posts: 10 per client per 10 minutes and 20 per dossier per hour (the
 #   dossier's files are capped too, in cases.services.evidence_attach).
 REPORTS_PER_CLIENT = throttle.Limit("report", allowed=5, window_seconds=60 * 60)
 REPORTS_OVERALL = throttle.Limit("report-all", allowed=500, window_seconds=60 * 60)
 CODES_PER_CLIENT = throttle.Limit("receipt", allowed=5, window_seconds=15 * 60)
 WRONG_CODES_OVERALL = throttle.Limit("receipt-wrong", allowed=200, window_seconds=15 * 60)
-CODES_PER_CLIENT_IN_A_FLOOD = 2
 POSTS_PER_CLIENT = throttle.Limit("followup", allowed=10, window_seconds=10 * 60)
 POSTS_PER_DOSSIER = throttle.Limit("followup-dossier", allowed=20, window_seconds=60 * 60)
 FOLLOWUP_SESSION_KEY = "intake_followup"
@@ -74,7 +74,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/landing.html")
 
 
-def _report_page(request, form, locations) -> HttpResponse:
+def _report_page(request, form, locations, status: int | None = None) -> HttpResponse:
     summary = form.error_summary() + locations.error_summary() if form.is_bound else []
     if summary and request.FILES:
         again = _("For your safety, files are not kept: choose them again.")
@@ -87,12 +87,16 @@ def _report_page(request, form, locations) -> HttpResponse:
             "locations": locations,
             "error_summary": summary,
         },
-        status=400 if summary else 200,
+        status=status or (400 if summary else 200),
     )
 
 
-def _receipt_page(request, code: str) -> HttpResponse:
-    return render(request, "intake/receipt.html", {"code": receipts.display(code)})
+def _receipt_page(request, code: str, *, no_acknowledgement: bool = False) -> HttpResponse:
+    return render(
+        request,
+        "intake/receipt.html",
+        {"code": receipts.display(code), "no_acknowledgement": no_acknowledgement},
+    )
 
 
 def _repeated_receipt_page(request, previous) -> HttpResponse:
@@ -132,8 +136,16 @@ def report(request: HttpRequest) -> HttpResponse:
         return _repeated_receipt_page(request, previous)
     tries = throttle.client_attempt(REPORTS_PER_CLIENT, request)
     if not tries.allowed:
-        return render(request, "intake/too_many.html", status=429)
-    surge = not throttle.attempt(REPORTS_OVERALL, throttle.EVERYONE).allowed
+        # The report stays on the page, as typed (files aside), to send later.
+        form.add_error(
+            None,
+            _(
+                "Too many reports were sent from this connection in a short time. "
+                "Please try again in an hour."
+            ),
+        )
+        return _report_page(request, form, locations, status=429)
+    overall = throttle.attempt(REPORTS_OVERALL, throttle.EVERYONE)
     try:
         submitted = report_submit(
             dossier=form.build_dossier(),
@@ -141,17 +153,24 @@ def report(request: HttpRequest) -> HttpResponse:
             uploads=form.cleaned_data["files"],
             submission_token=token,
             language=language,
-            surge=surge,
+            surge=not overall.allowed,
         )
     except ValidationError as error:  # a rule checked only on saving
         tries.give_back()
+        overall.give_back()
         for message in error.messages:
             form.add_error(None, message)
         return _report_page(request, form, locations)
     if submitted.repeated:  # the same form won a race with this post
         tries.give_back()
+        overall.give_back()
         return _repeated_receipt_page(request, submitted)
-    return _receipt_page(request, submitted.receipt_code)
+    dossier = submitted.dossier
+    return _receipt_page(
+        request,
+        submitted.receipt_code,
+        no_acknowledgement=dossier.received_in_surge and dossier.wants_acknowledgement,
+    )
 
 
 def _followup_dossier(request: HttpRequest) -> Dossier | None:
@@ -173,10 +192,7 @@ def followup_start(request: HttpRequest) -> HttpResponse:
     form = ReceiptCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        flood = throttle.reached(WRONG_CODES_OVERALL)
-        tries = throttle.client_attempt(
-            CODES_PER_CLIENT, request, allowed=CODES_PER_CLIENT_IN_A_FLOOD if flood else None
-        )
+        tries = throttle.client_attempt(CODES_PER_CLIENT, request)
         if not tries.allowed:
             form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
             status = 429
@@ -185,10 +201,11 @@ def followup_start(request: HttpRequest) -> HttpResponse:
             dossier = dossier_for_receipt_code(code) if code else None
             if dossier is None:
                 wrong = throttle.attempt(WRONG_CODES_OVERALL, throttle.EVERYONE)
-                if wrong.count == WRONG_CODES_OVERALL.allowed:
+                if not wrong.allowed:  # a flood: a wrong code costs its client double
+                    tries.count_again()
+                if wrong.count == WRONG_CODES_OVERALL.allowed + 1:
                     logger.warning(
-                        "many wrong receipt codes from many clients: %d tries per client now",
-                        CODES_PER_CLIENT_IN_A_FLOOD,
+                        "many wrong receipt codes from many clients: each counts twice now"
                     )
                 form.add_error("code", _("This code did not work."))
                 status = 400
@@ -261,9 +278,9 @@ def followup(request: HttpRequest) -> HttpResponse:
 
 
 def _followup_post_allowed(request: HttpRequest, dossier: Dossier) -> bool:
+    # A post the client's own limit refuses does not count against the dossier.
     per_client = throttle.client_attempt(POSTS_PER_CLIENT, request)
-    per_dossier = throttle.attempt(POSTS_PER_DOSSIER, f"dossier:{dossier.pk}")
-    if per_client.allowed and per_dossier.allowed:
+    if per_client.allowed and throttle.attempt(POSTS_PER_DOSSIER, f"dossier:{dossier.pk}").allowed:
         return True
     logger.info("follow-up post refused: too many posts (dossier %s)", dossier.pk)
     return False

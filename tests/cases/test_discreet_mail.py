@@ -90,3 +90,23 @@ def test_the_dossier_page_says_not_to_name_the_institute(client, users):
     allowed = _report(client, "en", "yes")
     page = client.get(reverse("cases:dossier-detail", args=[allowed.pk])).content.decode()
     assert "data-discreet" not in page
+
+
+def test_without_a_discreet_sender_the_mail_waits_rather_than_name_the_institute(client, settings):
+    dossier = _report(client, "nl", "no")
+    settings.DISCREET_FROM_EMAIL = ""
+    message = OutboxMessage.objects.get(dossier=dossier, kind=NotificationKind.ACKNOWLEDGEMENT)
+    mail.outbox.clear()
+    assert not outbox_deliver(message_id=message.pk)
+    assert mail.outbox == []
+    message.refresh_from_db()
+    assert (message.sent_at, message.attempts, message.last_error) == (
+        None,
+        1,
+        "ImproperlyConfigured",
+    )
+    settings.DISCREET_FROM_EMAIL = "no-reply@mail-desk.example.org"
+    assert outbox_deliver(message_id=message.pk)
+    (sent,) = mail.outbox
+    assert sent.from_email == "no-reply@mail-desk.example.org"
+    assert sent.message()["Message-ID"].endswith("@mail-desk.example.org>")

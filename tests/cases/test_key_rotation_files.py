@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 
 import pytest
 from cryptography.fernet import Fernet
@@ -130,7 +131,7 @@ def test_a_failed_write_leaves_the_old_file_whole(settings, files, monkeypatch):
     with pytest.raises(OSError):
         _reencrypt()
     assert {e.pk: _raw(e, settings) for e in Evidence.objects.all()} == before
-    leftovers = [p for p in settings.PRIVATE_STORAGE_ROOT.rglob(".rotating-*")]
+    leftovers = list(settings.PRIVATE_STORAGE_ROOT.rglob(f"*{keyrotation.SWAP_SUFFIX}"))
     assert leftovers == []
 
 
@@ -158,3 +159,35 @@ def test_rotation_never_writes_back_a_file_retention_erased(
         _reencrypt()
     assert not path.exists()
     assert not Evidence.objects.filter(pk=evidence.pk).exists()
+
+
+def test_a_copy_left_by_an_interrupted_run_is_found_by_the_check_and_removed_by_a_run(
+    settings, files
+):
+    evidence = Evidence.objects.first()
+    path = settings.PRIVATE_STORAGE_ROOT / evidence.file.name
+    copy = path.with_name(path.name + keyrotation.SWAP_SUFFIX)
+    copy.write_bytes(path.read_bytes())  # a run killed between its write and its rename
+    old = time.time() - keyrotation.STALE_SWAP_SECONDS - 60
+    os.utime(copy, (old, old))
+
+    with pytest.raises(CommandError):
+        _reencrypt("--check")
+    assert copy.exists()
+    assert "1 copies left by an interrupted run removed" in _reencrypt()
+    assert not copy.exists()
+    assert "Everything is under the newest key." in _reencrypt("--check")
+
+
+def test_retention_removes_a_copy_left_beside_a_file(
+    settings, users, django_capture_on_commit_callbacks
+):
+    dossier = DossierFactory()
+    (evidence,) = _attach(dossier, PNG)
+    path = settings.PRIVATE_STORAGE_ROOT / evidence.file.name
+    copy = path.with_name(path.name + keyrotation.SWAP_SUFFIX)
+    copy.write_bytes(path.read_bytes())
+    dossier_transition(dossier_id=dossier.pk, to="closed", closure_reason="other")
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier_anonymise(Dossier.objects.get(pk=dossier.pk))
+    assert not path.exists() and not copy.exists()

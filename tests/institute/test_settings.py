@@ -43,6 +43,7 @@ def _production(**overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "cases.example.org",
         "EMAIL_HOST": "smtp.example.org",
         "DISCREET_FROM_EMAIL": "no-reply@mail-desk.example.org",
+        "TRUSTED_PROXY_HOPS": "1",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
@@ -89,6 +90,8 @@ def test_production_with_real_secrets_uses_postgresql_and_redis():
         ({"EMAIL_HOST": None}, "EMAIL_HOST"),
         ({"DISCREET_FROM_EMAIL": None}, "DISCREET_FROM_EMAIL"),
         ({"DISCREET_FROM_EMAIL": "no-reply@igvm-iefh.belgium.be"}, "DISCREET_FROM_EMAIL"),
+        ({"DISCREET_FROM_EMAIL": "noreply@egalite-hommes-femmes.example"}, "DISCREET_FROM_EMAIL"),
+        ({"TRUSTED_PROXY_HOPS": None}, "TRUSTED_PROXY_HOPS"),
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(missing, message):

@@ -9,11 +9,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from cases.models import (
     Dossier,
@@ -91,15 +93,16 @@ def test_a_flood_of_wrong_codes_from_many_addresses_never_refuses_the_right_code
         for _ in range(5):
             _open(Client(), WRONG, f"203.0.113.{n}")
     assert throttle.reached(views.WRONG_CODES_OVERALL)
-    assert "many wrong receipt codes" in caplog.text
+    assert caplog.text.count("many wrong receipt codes") == 1
 
     assert _open(client, code, "192.0.2.1").status_code == 302
-    # Meanwhile a newcomer to the flood gets fewer tries than usual.
+    # Meanwhile each wrong code counts twice: three wrong tries instead of five.
     newcomer = Client()
-    tries = [_open(newcomer, WRONG, "192.0.2.2").status_code for _ in range(3)]
-    assert tries == [400, 400, 429]
-    # Even a person who mistyped once still gets in with the right code.
+    tries = [_open(newcomer, WRONG, "192.0.2.2").status_code for _ in range(4)]
+    assert tries == [400, 400, 400, 429]
+    # A person who mistyped twice still gets in with the right code.
     person = Client()
+    assert _open(person, WRONG, "192.0.2.3").status_code == 400
     assert _open(person, WRONG, "192.0.2.3").status_code == 400
     assert _open(person, code, "192.0.2.3").status_code == 302
 
@@ -202,3 +205,76 @@ def test_a_dossier_takes_no_more_bytes_than_its_limit(client, followed, settings
     refused = _post(client, files=[SimpleUploadedFile(f"b{n}.png", PNG) for n in range(2)])
     assert refused.status_code == 400
     assert Evidence.objects.filter(dossier=followed).count() == 1
+
+
+@pytest.mark.django_db
+def test_in_a_surge_a_minor_still_raises_the_urgent_alert_once_an_hour(client, users, monkeypatch):
+    monkeypatch.setattr(
+        views, "REPORTS_OVERALL", throttle.Limit("report-all", allowed=0, window_seconds=3600)
+    )
+    for n in range(3):
+        data = report_data(person_minor_on_images="yes", person_age_band="14_15")
+        answer = client.post(_url("intake:report"), data, REMOTE_ADDR=f"198.51.100.{n}")
+        assert answer.status_code == 200
+        # The reporter asked for a confirmation mail: the page says none will come.
+        assert "data-no-acknowledgement" in answer.content.decode()
+    urgent = OutboxMessage.objects.filter(kind=NotificationKind.URGENT_REPORT)
+    assert urgent.count() == 1  # one coordinator, one hour
+    assert urgent.get().dossier == Dossier.objects.order_by("id").first()
+    assert not OutboxMessage.objects.filter(kind=NotificationKind.ACKNOWLEDGEMENT).exists()
+
+
+@pytest.mark.django_db
+def test_only_saved_reports_count_towards_the_surge(client, users):
+    data = report_data()
+    for _ in range(4):  # the same form four times: one report
+        client.post(_url("intake:report"), data)
+    assert Dossier.objects.count() == 1
+    assert cache.get(f"throttle:{views.REPORTS_OVERALL.name}:{throttle.EVERYONE}") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "deadline", ["0001-01-01T00:00", "0001-01-01", "1999-12-31T23:00", "9999-12-31T23:59"]
+)
+def test_a_date_at_the_edge_of_the_calendar_is_a_message_not_a_crash(client, deadline):
+    data = report_data(threat_active="yes", threat_deadline=deadline)
+    with translation.override("fr"):
+        response = client.post(_url("intake:report", "fr"), data)
+        expected = translation.gettext(
+            "Enter a date from 1 January 2000 on, and at most ten years from now."
+        )
+    assert response.status_code == 400
+    assert escape(expected) in response.content.decode()
+    assert not Dossier.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["received_at", "threat_deadline"])
+def test_staff_dates_at_the_edge_of_the_calendar_are_refused(client, users, field):
+    from tests.factories import DossierFactory
+
+    dossier = DossierFactory()
+    client.force_login(users["coordinator"])
+    page = client.get(reverse("cases:dossier-details", args=[dossier.pk]))
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for name in ("received_at", "threat_deadline"):
+        if data.get(name):
+            value = data[name]
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            data[name] = value.strftime("%Y-%m-%dT%H:%M")
+    data = {k: v for k, v in data.items() if v is not False}
+    data[field] = "0001-01-01T00:00"
+    response = client.post(reverse("cases:dossier-details", args=[dossier.pk]), data)
+    assert response.status_code == 400
+    assert "Enter a date from 1 January 2000 on" in response.content.decode() or (
+        "1 januari 2000" in response.content.decode()
+    )
+    registered = client.post(
+        reverse("cases:staff-report"),
+        report_data(channel="phone", received_at="0001-01-01T00:30", language="nl", consent=None),
+    )
+    assert registered.status_code == 400
+    assert Dossier.objects.count() == 1

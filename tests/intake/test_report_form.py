@@ -253,9 +253,15 @@ def test_a_filled_honeypot_saves_nothing(client, caplog):
 def test_submissions_are_rate_limited_per_client(client, settings):
     for _ in range(5):
         assert client.post(_url(), report_data()).status_code == 200
-    blocked = client.post(_url("nl"), report_data())
+    blocked = client.post(_url("nl"), report_data(description="Still here when I come back"))
     assert blocked.status_code == 429
-    assert _translated("nl", "Please wait a moment") in blocked.content.decode()
+    message = (
+        "Too many reports were sent from this connection in a short time. "
+        "Please try again in an hour."
+    )
+    assert _translated("nl", message) in blocked.content.decode()
+    # What the person typed stays on the page, to send later.
+    assert "Still here when I come back" in blocked.content.decode()
     assert Dossier.objects.count() == 5
     other = client.post(_url(), report_data(), REMOTE_ADDR="198.51.100.20")
     assert other.status_code == 200

@@ -127,3 +127,46 @@ def test_behind_a_proxy_the_visitor_is_read_from_x_forwarded_for(settings):
     assert client_address(request) == "203.0.113.7"  # not what the client claimed
     settings.TRUSTED_PROXY_HOPS = 2
     assert client_address(request) == "6.6.6.6"
+
+
+def test_ipv6_visitors_are_counted_per_64_network():
+    same = ["2001:db8:1:2::1", "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::ffff"]
+    for address in same:
+        assert client_attempt(LIMIT, _request(address)).allowed
+    assert not client_attempt(LIMIT, _request("2001:db8:1:2::42")).allowed
+    assert client_attempt(LIMIT, _request("2001:db8:1:3::1")).allowed  # another /64
+    # An IPv4 visitor seen through an IPv6 socket is the IPv4 address.
+    for _ in range(3):
+        client_attempt(LIMIT, _request("203.0.113.9"))
+    assert not client_attempt(LIMIT, _request("::ffff:203.0.113.9")).allowed
+
+
+@pytest.mark.redis
+def test_a_count_in_redis_always_has_its_window(settings):
+    """Incrementing and expiring are one step: a count can never be left without an
+    expiry (a limit that never resets), even one left so by an older version."""
+    import os
+
+    from intake.throttle import _redis
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/1",
+        }
+    }
+    redis_client, key = _redis("throttle:test:stuck")
+    redis_client.set(key, 7)  # a count without expiry
+    assert redis_client.ttl(key) == -1
+    result = attempt(LIMIT, "stuck")
+    assert result.count == 8
+    assert 0 < redis_client.ttl(key) <= LIMIT.window_seconds
+
+    # Giving back a try whose window has ended creates nothing.
+    redis_client.delete(key)
+    result.give_back()
+    assert redis_client.exists(key) == 0
+    # A new window starts with its expiry.
+    fresh = attempt(LIMIT, "fresh")
+    redis_client, fresh_key = _redis("throttle:test:fresh")
+    assert fresh.count == 1 and 0 < redis_client.ttl(fresh_key) <= LIMIT.window_seconds

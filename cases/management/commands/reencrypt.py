@@ -30,14 +30,22 @@ class Command(BaseCommand):
             line = f"{name}: {result.checked} checked, {result.rotated} {verb}"
             if result.unreadable:
                 line += f", {result.unreadable} unreadable"
+            if result.leftovers:
+                verb_left = "found" if check else "removed"
+                line += f", {result.leftovers} copies left by an interrupted run {verb_left}"
             self.stdout.write(line)
         if unreadable:
             self.stderr.write(
                 f"{unreadable} values or files are missing or under none of the configured "
                 "keys: do not remove any key before finding out why."
             )
+        leftovers = sum(r.leftovers for r in results)
         if check:
-            if values or files or unreadable:
+            if leftovers:
+                self.stderr.write(
+                    f"{leftovers} copies left by an interrupted run: run `manage.py reencrypt`."
+                )
+            if values or files or unreadable or leftovers:
                 raise CommandError(
                     f"{values} values and {files} files are still under an older key; "
                     "run `manage.py reencrypt` before removing it.",

@@ -6,6 +6,7 @@ admin never shows a dossier's personal fields.
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role, has_role
@@ -16,10 +17,18 @@ class InstituteAdminSite(admin.AdminSite):
     site_title = _("Technical administration")
     index_title = _("Administration")
 
+    def login(self, request: HttpRequest, extra_context=None):
+        """The admin has no sign-in of its own: the staff sign-in, second factor and
+        lockout included, is the only way in."""
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.GET.get("next", reverse("admin:index")))
+
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(
             user.is_active
+            and user.is_verified()
             and user.is_staff
             and (user.is_superuser or has_role(user, Role.ADMINISTRATOR))
         )

@@ -6,6 +6,8 @@ Idempotent: users are matched on username and dossiers on their ``external_id``
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -149,8 +151,30 @@ def ensure_demo_users() -> dict[str, object]:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get_or_create(name=spec.role.value)[0])
+        ensure_demo_second_factor(user)
         users[spec.username] = user
     return users
+
+
+def demo_totp_key(username: str) -> str:
+    """The authenticator key (hex) of a demo account: fixed, so that a demo sign-in can
+    be set up once in an authenticator app, and printed by load_demo_data. Demo data
+    never exist in production (load_demo_data refuses)."""
+    return hashlib.sha256(f"demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def demo_totp_base32(username: str) -> str:
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode("ascii")
+
+
+def ensure_demo_second_factor(user) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.get_or_create(
+        user=user,
+        name="authenticator",
+        defaults={"key": demo_totp_key(user.get_username()), "confirmed": True},
+    )
 
 
 def demo_receipt_code(index: int) -> str:

@@ -1,6 +1,7 @@
 """Middleware of the Institute's own."""
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
@@ -93,3 +94,66 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
         if request.META.get("HTTP_ORIGIN") == "null":
             return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin"
         return super()._origin_verified(request)
+
+
+# Staff pages a session that has not passed its second factor may open.
+_SECOND_FACTOR_PAGES = ("login", "logout", "staff-verify", "staff-enrol", "staff-enrol-qr")
+
+
+class StaffSessionMiddleware:
+    """For signed-in staff: the session ends after STAFF_IDLE_MINUTES without a request,
+    or STAFF_SESSION_HOURS after sign-in; and no staff or admin page opens before the
+    second factor is verified (a new account, or one whose factors were reset, sets one
+    up first). Public pages are left alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import logout
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils import timezone
+
+        from .models import SecurityEventKind
+        from .security import security_log
+        from .signin import LAST_SEEN, SIGNED_IN_AT
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        session = request.session
+        now = timezone.now().timestamp()
+        signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+        last_seen = session.get(LAST_SEEN, now)
+        reason = ""
+        if now - last_seen > settings.STAFF_IDLE_MINUTES * 60:
+            reason = "idle"
+        elif now - signed_in_at > settings.STAFF_SESSION_HOURS * 60 * 60:
+            reason = "too_long"
+        if reason:
+            security_log(
+                SecurityEventKind.SESSION_EXPIRED, request=request, user=user, detail=reason
+            )
+            logout(request)
+            if _is_staff_path(request.path):
+                return redirect(f"{reverse('login')}?expired=1")
+            return self.get_response(request)
+        session[LAST_SEEN] = now
+        match = getattr(request, "resolver_match", None)
+        if _is_staff_path(request.path) and not user.is_verified():
+            from django.urls import Resolver404, resolve
+
+            try:
+                name = (match or resolve(request.path_info)).url_name
+            except Resolver404:
+                name = ""
+            if name not in _SECOND_FACTOR_PAGES:
+                # The verify page sends an account without a second factor on to set one up.
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('staff-verify')}?{query}")
+        return self.get_response(request)
+
+
+def _is_staff_path(path: str) -> bool:
+    return path.startswith(("/staff/", "/admin/"))

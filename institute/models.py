@@ -32,3 +32,83 @@ def mail_language(user) -> str:
         return user.staff_profile.language
     except StaffProfile.DoesNotExist:
         return settings.LANGUAGE_CODE
+
+
+class SecurityEventKind(models.TextChoices):
+    PASSWORD_ACCEPTED = "password_accepted", _("Password accepted, second factor asked")
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    SECOND_FACTOR_FAILED = "second_factor_failed", _("Second factor refused")
+    LOCKED_OUT = "locked_out", _("Locked out after repeated failures")
+    SIGNED_OUT = "signed_out", _("Signed out")
+    SESSION_EXPIRED = "session_expired", _("Session ended (idle or too long)")
+    SESSIONS_ENDED = "sessions_ended", _("Sessions ended by someone else")
+    FACTOR_ENROLLED = "factor_enrolled", _("Second factor set up")
+    FACTORS_RESET = "factors_reset", _("Second factors reset")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    ROLE_REQUESTED = "role_requested", _("Role requested, awaiting a coordinator")
+    ROLE_GRANTED = "role_granted", _("Role granted")
+    ROLE_REFUSED = "role_refused", _("Role request refused")
+    ROLE_REMOVED = "role_removed", _("Role removed")
+    ACCESS_REFUSED = "access_refused", _("Access refused")
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant event: who (an account id), when, from where (a keyed hash
+    of the address), what. Never a password, a code, or anything about a dossier but its
+    id. Append-only; technical administrators read it in the admin, coordinators the
+    refused accesses to dossiers on the dossier page."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("what"), max_length=32, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who did it, when that is someone else (an administrator resetting factors).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    address_hash = models.CharField(_("address (keyed hash)"), max_length=32, blank=True)
+    # A code: a role, a view name, a reason. Never free text.
+    detail = models.CharField(_("detail"), max_length=100, blank=True)
+    dossier_id = models.PositiveBigIntegerField(_("dossier"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["dossier_id", "at"], name="security_dossier_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class StaffSession(models.Model):
+    """A staff member's signed-in session, so that it can be ended from elsewhere: when
+    their password or second factor changes, or by a coordinator."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_sessions"
+    )
+    signed_in_at = models.DateTimeField(_("signed in at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff session")
+        verbose_name_plural = _("staff sessions")
+        ordering = ["-signed_in_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.signed_in_at:%Y-%m-%d %H:%M})"

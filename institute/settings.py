@@ -130,6 +130,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "institute",
     "cases",
     "intake",
@@ -149,9 +153,22 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "institute.middleware.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor verified this session (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff pages need a second factor; idle and absolute session limits.
+    "institute.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a lockout (django-axes) into the sign-in page's usual refusal; last, as
+    # django-axes asks.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses any sign-in while the account or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "institute.urls"
@@ -278,6 +295,35 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Staff sign-in (institute/signin.py): a password, then a second factor (an
+# authenticator app's code, or a one-time recovery code), both from django-otp.
+OTP_TOTP_ISSUER = "IGVM-IEFH cases"
+# Repeated failures (password or second factor) lock out the account and, separately,
+# the address (django-axes, its attempts kept in the database, so a lockout holds on
+# every web container and needs no other server): after SIGN_IN_FAILURE_LIMIT failures,
+# a cool-off of SIGN_IN_COOLOFF_MINUTES, doubled for each lockout of the day before.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
+SIGN_IN_COOLOFF_MINUTES = env_int("SIGN_IN_COOLOFF_MINUTES", 15)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = "institute.signin.cool_off"
+AXES_LOCKOUT_CALLABLE = "institute.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "institute.clients.client_address"
+# Failures count until the cool-off passes, a right password included: a sign-in
+# resets the account's count only once its second factor is verified.
+AXES_RESET_ON_SUCCESS = False
+# django-axes would log usernames and addresses; our security log keeps hashes instead.
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# A staff session ends after STAFF_IDLE_MINUTES without a request, and in any case
+# STAFF_SESSION_HOURS after sign-in; its cookie never outlives the browser.
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 8)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = STAFF_SESSION_HOURS * 60 * 60
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [
     ("nl", _("Dutch")),
@@ -362,7 +408,6 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -371,6 +416,10 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # Only over HTTPS, only for this exact host, for the whole site: no subdomain or
+    # plain-HTTP page can set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Logs carry no personal data: application code logs ids and codes only, request
 # bodies are never logged, and exception messages are withheld (institute/logging.py).

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from intake import views as intake_views
 
-from . import views
+from . import signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,8 +14,18 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff-home"),
     path("staff/dossiers/", include("cases.urls")),
     path("staff/statistics/", include("reporting.urls")),
-    path("staff/login/", auth_views.LoginView.as_view(), name="login"),
+    path("staff/login/", signin.SignInView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/security/", signin.security_page, name="staff-security"),
+    path("staff/security/verify/", signin.verify, name="staff-verify"),
+    path("staff/security/enrol/", signin.enrol, name="staff-enrol"),
+    path("staff/security/enrol/qr.svg", signin.enrol_qr, name="staff-enrol-qr"),
+    path(
+        "staff/security/recovery-codes/",
+        signin.recovery_codes_renew,
+        name="staff-recovery-codes",
+    ),
+    path("staff/security/password/", signin.PasswordChangeView.as_view(), name="staff-password"),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,16 +13,14 @@ kept only as keyed hashes, and only for the window.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+
+from institute.clients import client_key
 
 logger = logging.getLogger(__name__)
 
@@ -35,39 +33,6 @@ class Limit:
     name: str
     allowed: int
     window_seconds: int
-
-
-def client_address(request: HttpRequest) -> str:
-    """The visitor's address. Behind ``TRUSTED_PROXY_HOPS`` reverse proxies, each of
-    which appends the address it saw to X-Forwarded-For, it is the entry that many
-    places from the end (entries further left are whatever the client sent)."""
-    hops = settings.TRUSTED_PROXY_HOPS
-    if hops:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        forwarded = [address.strip() for address in forwarded if address.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _client_group(address: str) -> str:
-    """The unit a limit counts: an IPv4 address, or an IPv6 /64 network (one household
-    or phone gets a whole /64, so counting single IPv6 addresses would count nothing)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
-def client_key(request: HttpRequest) -> str:
-    address = _client_group(client_address(request))
-    key = settings.RECEIPT_HASH_KEY.encode()
-    return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 EVERYONE = "all"

@@ -120,6 +120,43 @@ def _celery_eager():
     yield
 
 
+def current_code(user) -> str:
+    """The code the user's authenticator app would show now."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).get()
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"
+
+
+def _second_factor(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_with_a_second_factor(monkeypatch):
+    """``client.force_login(user)`` gives a session that has passed both steps, as staff
+    have once signed in; ``client.force_login_password_only(user)`` one that has passed
+    the password only. The sign-in itself is tested through its pages."""
+    from django.test.client import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    password_only = Client.force_login
+
+    def force_login(self, user, backend=None):
+        password_only(self, user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = _second_factor(user).persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login_password_only", password_only, raising=False)
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def users(db):
     from institute.demo import ensure_demo_users

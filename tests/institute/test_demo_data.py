@@ -1,8 +1,11 @@
+import base64
+
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.urls import reverse
 
 from cases.models import Dossier, DossierEvent, Status
 from institute.demo import DEMO_DOSSIERS, DEMO_PASSWORD, DEMO_USERS, load_demo_data
@@ -39,11 +42,28 @@ def test_demo_data_is_idempotent_and_realistic(capsys):
     assert Dossier.objects.annotate(n=Count("events")).filter(n=0).count() == 0
 
 
-def test_demo_users_log_in_with_the_printed_password():
-    load_demo_data()
+def test_demo_users_sign_in_with_the_printed_password_and_key():
+    import io
+
+    from django.test import Client
+    from django_otp.oath import totp
+
+    from institute.demo import demo_totp_base32
+
+    out = io.StringIO()
+    call_command("load_demo_data", stdout=out)
     for spec in DEMO_USERS:
-        user = authenticate(username=spec.username, password=DEMO_PASSWORD)
-        assert user is not None, spec.username
+        key = demo_totp_base32(spec.username)
+        assert key in out.getvalue()
+        client = Client()
+        answer = client.post(
+            reverse("login"), {"username": spec.username, "password": DEMO_PASSWORD}
+        )
+        assert answer["Location"].startswith(reverse("staff-verify")), spec.username
+        code = f"{totp(base64.b32decode(key)):06d}"  # what an app shows for the printed key
+        assert client.post(reverse("staff-verify"), {"code": code}).status_code == 302
+        assert client.get(reverse("staff-home")).status_code in {200, 302}
+        user = get_user_model().objects.get(username=spec.username)
         assert user.groups.filter(name=spec.role.value).exists()
 
 

@@ -22,9 +22,11 @@ def test_public_landing_answers_in_each_language(client, language):
     assert f'lang="{language}"'.encode() in response.content
 
 
-def test_admin_login_page_is_served(client):
-    response = client.get("/admin/login/")
-    assert response.status_code == 200
+def test_the_admin_has_no_sign_in_of_its_own(client):
+    response = client.get("/admin/login/?next=/admin/cases/dossier/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=/admin/cases/dossier/" in response["Location"]
 
 
 def test_only_technical_administrators_enter_the_admin(client, users):
@@ -56,9 +58,13 @@ def test_admin_dossier_page_shows_no_personal_fields(client, users):
     assert b"hidden story" not in response.content
 
 
-def test_staff_log_in_with_their_password(client, users):
+def test_staff_log_in_with_their_password_and_code(client, users):
+    from tests.conftest import current_code
+
     response = client.post(reverse("login"), {"username": "caseworker", "password": DEMO_PASSWORD})
     assert response.status_code == 302
+    verify = client.post(reverse("staff-verify"), {"code": current_code(users["caseworker"])})
+    assert verify.status_code == 302
     # Those who handle dossiers land on their own, management on the statistics,
     # others on a page saying their roles.
     landing = client.get(reverse("staff-home"))

@@ -117,7 +117,7 @@ def test_an_unreachable_cache_never_blocks_and_is_logged_without_the_address(cap
 
 
 def test_behind_a_proxy_the_visitor_is_read_from_x_forwarded_for(settings):
-    from intake.throttle import client_address
+    from institute.clients import client_address
 
     request = RequestFactory().get(
         "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"

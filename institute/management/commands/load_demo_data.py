@@ -7,6 +7,7 @@ from institute.demo import (
     DEMO_PASSWORD,
     DEMO_USERS,
     demo_receipt_code,
+    demo_totp_base32,
     load_demo_data,
 )
 from intake import receipts
@@ -22,8 +23,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Demo data: {added} dossiers added.")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(
+            "  Second step: add the key below to an authenticator app, or print the "
+            "current code with `python manage.py demo_code USERNAME`."
+        )
         for spec in DEMO_USERS:
-            self.stdout.write(f"  {spec.username:<12} {spec.role.label}")
+            key = demo_totp_base32(spec.username)
+            self.stdout.write(f"  {spec.username:<12} {spec.role.label:<26} key {key}")
         self.stdout.write(f"Demo receipt code for the follow-up page: {self._receipt_code()}")
 
     def _receipt_code(self) -> str:

@@ -1,0 +1,373 @@
+"""Staff sign-in: a password, then a second factor, with lockout and a security log.
+
+- ``sign_in``: the password (Django's form). It opens a session that can reach nothing
+  but the second-factor pages (StaffSessionMiddleware).
+- ``verify``: a code from the authenticator app (TOTP) or a one-time recovery code
+  (django-otp). Only then is the session verified, its id renewed, and the account's
+  failure count reset.
+- ``enrol``: an account without a second factor (new, or reset by an administrator) sets
+  one up before it sees anything else: a QR code drawn here, a code to confirm it, and
+  ten recovery codes shown once.
+- Failures, password or code, count per account and per address (django-axes); past
+  ``SIGN_IN_FAILURE_LIMIT`` everything is refused for a cool-off that doubles with each
+  lockout of the last day. A refusal always reads like a wrong password.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import timedelta
+from importlib import import_module
+from urllib.parse import urlencode
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_reset
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import receiver
+from django.forms.utils import ErrorDict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .clients import client_key
+from .models import SecurityEvent, SecurityEventKind, StaffSession
+from .security import security_log
+
+SIGNED_IN_AT = "staff_signed_in_at"
+LAST_SEEN = "staff_last_seen"
+RECOVERY_CODES = 10
+
+SIGN_IN_REFUSED = _(
+    "Signing in did not work. Check your username, password and code. After several "
+    "failed attempts, signing in is paused for a while: then wait and try again later."
+)
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {**AuthenticationForm.error_messages, "invalid_login": SIGN_IN_REFUSED}
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split()).lower()
+
+
+def _username(request: HttpRequest) -> str:
+    credentials = getattr(request, "axes_credentials", None) or {}
+    if credentials.get("username"):
+        return credentials["username"]
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user.get_username()
+    return request.POST.get("username", "")
+
+
+def cool_off(request: HttpRequest | None) -> timedelta:
+    """How long a lockout lasts: SIGN_IN_COOLOFF_MINUTES, doubled for every earlier
+    lockout of the same account or address in the last day, at most a day."""
+    base = timedelta(minutes=settings.SIGN_IN_COOLOFF_MINUTES)
+    if request is None:
+        return base
+    since = timezone.now() - timedelta(days=1)
+    same = Q(address_hash=client_key(request))
+    username = _username(request)
+    if username:
+        same |= Q(user__username=username)
+    earlier = (
+        SecurityEvent.objects.filter(kind=SecurityEventKind.LOCKED_OUT, at__gte=since)
+        .filter(same)
+        .count()
+    )
+    return min(base * 2 ** max(earlier - 1, 0), timedelta(days=1))
+
+
+def _refused_page(request: HttpRequest) -> HttpResponse:
+    """The sign-in page with the one refusal message, whatever the reason (a wrong
+    password, a wrong code, a lockout): it never tells which, nor whether the account
+    exists. The form is not validated again, which would count another attempt."""
+    form = SignInForm(request, data={"username": _username(request)})
+    form.cleaned_data = {}
+    form._errors = ErrorDict()  # what full_clean() starts from
+    form.add_error(None, SIGN_IN_REFUSED)
+    return render(request, "registration/login.html", {"form": form, "next": _next(request)})
+
+
+def locked_out(request: HttpRequest, response, credentials) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in: the page a wrong password gets."""
+    return _refused_page(request)
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def _with_next(name: str, request: HttpRequest) -> str:
+    target = _next(request)
+    return reverse(name) + (f"?{urlencode({'next': target})}" if target else "")
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    redirect_authenticated_user = False
+
+    def form_valid(self, form):
+        super().form_valid(form)  # django.contrib.auth.login: a new session id
+        session = self.request.session
+        session[SIGNED_IN_AT] = session[LAST_SEEN] = timezone.now().timestamp()
+        user = form.get_user()
+        security_log(SecurityEventKind.PASSWORD_ACCEPTED, request=self.request, user=user)
+        if not user_has_device(user):
+            return redirect(_with_next("staff-enrol", self.request))
+        return redirect(_with_next("staff-verify", self.request))
+
+
+def _signed_in(request: HttpRequest, device) -> None:
+    """The second factor is verified: the session becomes a full one."""
+    otp_login(request, device)
+    request.session.cycle_key()  # a new session id at the change of privilege
+    StaffSession.objects.update_or_create(
+        session_key=request.session.session_key, defaults={"user": request.user}
+    )
+    axes_reset(username=request.user.get_username())
+    security_log(SecurityEventKind.SIGNED_IN, request=request, user=request.user)
+
+
+def _allowed(request: HttpRequest) -> bool:
+    return AxesProxyHandler.is_allowed(request, {"username": request.user.get_username()})
+
+
+def _failed(request: HttpRequest, kind: str) -> bool:
+    """Count a failed code against the account and the address; True if that locked
+    them out (the session then ends)."""
+    user = request.user
+    security_log(kind, request=request, user=user)
+    user_login_failed.send(
+        sender=__name__, credentials={"username": user.get_username()}, request=request
+    )
+    if _allowed(request):
+        return False
+    logout(request)
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_verified():
+        return redirect(_next(request) or "staff-home")
+    if not user_has_device(user):
+        return redirect(_with_next("staff-enrol", request))
+    if not _allowed(request):
+        logout(request)
+        return _refused_page(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            device = match_token(user, form.cleaned_data["code"])
+        if device is not None:
+            _signed_in(request, device)
+            if isinstance(device, StaticDevice):
+                security_log(SecurityEventKind.RECOVERY_CODE_USED, request=request, user=user)
+                left = StaticToken.objects.filter(device=device).count()
+                messages.warning(
+                    request,
+                    _(
+                        "You used a recovery code; %(left)d are left. "
+                        "Renew them on your security page."
+                    )
+                    % {"left": left},
+                )
+            return redirect(_next(request) or "staff-home")
+        if _failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
+            return _refused_page(request)
+        form.add_error("code", _("This code did not work. Codes change every 30 seconds."))
+    return render(
+        request,
+        "registration/verify.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _new_recovery_codes(user) -> list[str]:
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="recovery", defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def _unconfirmed_totp(user) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def enrol(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app: for an account without a second factor, or for a
+    signed-in person replacing theirs."""
+    user = request.user
+    if user_has_device(user) and not user.is_verified():
+        return redirect(_with_next("staff-verify", request))
+    if not _allowed(request):
+        logout(request)
+        return _refused_page(request)
+    device = _unconfirmed_totp(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            with transaction.atomic():
+                TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                codes = _new_recovery_codes(user)
+            replacing = user.is_verified()
+            security_log(SecurityEventKind.FACTOR_ENROLLED, request=request, user=user)
+            if replacing:
+                otp_login(request, device)
+                _end_other_sessions(request)
+            else:
+                _signed_in(request, device)
+            return render(
+                request,
+                "registration/recovery_codes.html",
+                {"codes": codes, "next": _next(request)},
+            )
+        if _failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
+            return _refused_page(request)
+        form.add_error("code", _("This code did not work. Check the time on your phone."))
+    return render(
+        request,
+        "registration/enrol.html",
+        {"form": form, "secret": _base32(device), "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _base32(device: TOTPDevice) -> str:
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@require_GET
+@login_required
+def enrol_qr(request: HttpRequest) -> HttpResponse:
+    """The QR code of the authenticator being set up, drawn here as SVG."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-id").first()
+    if device is None:
+        return HttpResponse(status=404)
+    buffer = io.BytesIO()
+    segno.make(device.config_url, error="m").save(buffer, kind="svg", scale=5, border=2)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _end_other_sessions(request: HttpRequest) -> int:
+    return end_sessions(request.user, keep=request.session.session_key)
+
+
+def end_sessions(user, *, keep: str | None = None) -> int:
+    """End every session of ``user`` (but ``keep``): they are signed out everywhere."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for row in StaffSession.objects.filter(user=user).exclude(session_key=keep or ""):
+        store(session_key=row.session_key).delete()
+        row.delete()
+        ended += 1
+    return ended
+
+
+@require_GET
+@login_required
+def security_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "registration/security.html",
+        {
+            "recovery_left": StaticToken.objects.filter(
+                device__user=request.user, device__name="recovery"
+            ).count(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+    codes = _new_recovery_codes(request.user)
+    security_log(SecurityEventKind.RECOVERY_CODES_RENEWED, request=request, user=request.user)
+    return render(request, "registration/recovery_codes.html", {"codes": codes, "next": ""})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+    template_name = "registration/password_change.html"
+
+    def get_success_url(self):
+        return reverse("staff-security")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)  # keeps this session (update_session_auth_hash)
+        update_session_auth_hash(self.request, form.user)
+        _end_other_sessions(self.request)
+        security_log(SecurityEventKind.PASSWORD_CHANGED, request=self.request, user=form.user)
+        messages.success(
+            self.request, _("Your password has been changed; you are signed out everywhere else.")
+        )
+        return response
+
+
+@receiver(user_login_failed)
+def _log_failed_password(sender, credentials, request=None, **kwargs) -> None:
+    if sender == __name__:  # a failed code, logged where it happened
+        return
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=credentials.get("username", "")).first()
+    security_log(SecurityEventKind.SIGN_IN_FAILED, request=request, user=user)
+
+
+@receiver(user_logged_out)
+def _log_signed_out(sender, request=None, user=None, **kwargs) -> None:
+    if user is None:
+        return
+    if request is not None and request.session.session_key:
+        StaffSession.objects.filter(session_key=request.session.session_key).delete()
+    security_log(SecurityEventKind.SIGNED_OUT, request=request, user=user)

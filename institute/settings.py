@@ -312,6 +312,9 @@ AXES_CLIENT_IP_CALLABLE = "institute.clients.client_address"
 # Failures count until the cool-off passes, a right password included: a sign-in
 # resets the account's count only once its second factor is verified.
 AXES_RESET_ON_SUCCESS = False
+# A lockout ends when its cool-off has passed, whatever is tried meanwhile: otherwise
+# anyone could keep a colleague locked out for good by trying now and then.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # django-axes would log usernames and addresses; our security log keeps hashes instead.
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True

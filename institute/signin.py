@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
+from axes.signals import user_locked_out
 from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
@@ -96,16 +97,18 @@ def cool_off(request: HttpRequest | None) -> timedelta:
     if request is None:
         return base
     since = timezone.now() - timedelta(days=1)
+    earlier = SecurityEvent.objects.filter(
+        _same_account_or_address(request), kind=SecurityEventKind.LOCKED_OUT, at__gte=since
+    ).count()
+    return min(base * 2 ** max(earlier - 1, 0), timedelta(days=1))
+
+
+def _same_account_or_address(request: HttpRequest) -> Q:
     same = Q(address_hash=client_key(request))
     username = _username(request)
     if username:
         same |= Q(user__username=username)
-    earlier = (
-        SecurityEvent.objects.filter(kind=SecurityEventKind.LOCKED_OUT, at__gte=since)
-        .filter(same)
-        .count()
-    )
-    return min(base * 2 ** max(earlier - 1, 0), timedelta(days=1))
+    return same
 
 
 def _refused_page(request: HttpRequest) -> HttpResponse:
@@ -362,6 +365,24 @@ def _log_failed_password(sender, credentials, request=None, **kwargs) -> None:
 
     user = get_user_model().objects.filter(username=credentials.get("username", "")).first()
     security_log(SecurityEventKind.SIGN_IN_FAILED, request=request, user=user)
+
+
+@receiver(user_locked_out)
+def _log_locked_out(sender, request=None, username=None, **kwargs) -> None:
+    """One event per lockout: attempts refused while it lasts are sign-in failures, not
+    new lockouts (each lockout of the day doubles the next one's length)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username or "").first()
+    if request is not None:
+        ongoing = SecurityEvent.objects.filter(
+            _same_account_or_address(request),
+            kind=SecurityEventKind.LOCKED_OUT,
+            at__gte=timezone.now() - cool_off(request),
+        )
+        if ongoing.exists():
+            return
+    security_log(SecurityEventKind.LOCKED_OUT, request=request, user=user)
 
 
 @receiver(user_logged_out)

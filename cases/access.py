@@ -19,7 +19,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from institute.models import SecurityEventKind
 from institute.roles import HANDLING_ROLES, Role, has_role
+from institute.security import security_log
 
 from .models import AccessAction, AccessLogEntry, Dossier, Evidence, Status
 
@@ -42,17 +44,27 @@ def record_access(
     )
 
 
-def visible_dossier(user, pk: int) -> Dossier:
-    """The dossier, if this user may see it; else 404, as if it did not exist."""
+def visible_dossier(user, pk: int, *, request: HttpRequest | None = None) -> Dossier:
+    """The dossier, if this user may see it; else 404, as if it did not exist. A refusal
+    of a dossier that exists goes to the security log (coordinators read it on the
+    dossier's page)."""
     try:
         return visible_dossiers(user).get(pk=pk)
     except Dossier.DoesNotExist:
+        if Dossier.objects.filter(pk=pk).exists():
+            security_log(
+                SecurityEventKind.ACCESS_REFUSED,
+                request=request,
+                user=user,
+                detail="dossier",
+                dossier_id=pk,
+            )
         raise Http404 from None
 
 
 def dossier_for(request: HttpRequest, pk: int, *, action: str = AccessAction.VIEW) -> Dossier:
     """The dossier, if this user may see it (else 404), with the access recorded."""
-    dossier = visible_dossier(request.user, pk)
+    dossier = visible_dossier(request.user, pk, request=request)
     record_access(user=request.user, dossier=dossier, action=action)
     return dossier
 
@@ -66,6 +78,13 @@ def staff_view(*roles: Role) -> Callable:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             if not has_role(request.user, *allowed):
+                security_log(
+                    SecurityEventKind.ACCESS_REFUSED,
+                    request=request,
+                    user=request.user,
+                    detail=f"page:{view.__name__}",
+                    dossier_id=kwargs.get("pk"),
+                )
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from institute.models import SecurityEvent, SecurityEventKind
 from institute.roles import Role, has_role
 from institute.text import render_text
 from intake import receipts
@@ -135,6 +136,13 @@ def _detail_page(
         "timeline": timeline(dossier),
         "access_log": (
             AccessLogEntry.objects.filter(dossier=dossier).select_related("user")[:50]
+            if is_coordinator
+            else None
+        ),
+        "refused_accesses": (
+            SecurityEvent.objects.filter(
+                kind=SecurityEventKind.ACCESS_REFUSED, dossier_id=dossier.pk
+            ).select_related("user")[:50]
             if is_coordinator
             else None
         ),
@@ -325,7 +333,7 @@ def takedown_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_view()
 def takedown_outcome(request: HttpRequest, pk: int, takedown_pk: int) -> HttpResponse:
-    get_object_or_404(visible_dossier(request.user, pk).takedowns, pk=takedown_pk)
+    get_object_or_404(visible_dossier(request.user, pk, request=request).takedowns, pk=takedown_pk)
     return _perform(
         request,
         pk,
@@ -364,7 +372,7 @@ def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @staff_view()
 def referral_outcome(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
-    get_object_or_404(visible_dossier(request.user, pk).referrals, pk=referral_pk)
+    get_object_or_404(visible_dossier(request.user, pk, request=request).referrals, pk=referral_pk)
     return _perform(
         request,
         pk,
@@ -423,7 +431,7 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view()
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     """A file of the dossier, as an attachment (never shown inline), logged."""
-    dossier = visible_dossier(request.user, pk)
+    dossier = visible_dossier(request.user, pk, request=request)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
     record_access(
         user=request.user, dossier=dossier, action=AccessAction.DOWNLOAD, evidence=evidence

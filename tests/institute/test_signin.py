@@ -263,3 +263,35 @@ def test_the_security_log_holds_no_secret(users):
         assert "hunter2" not in text and DEMO_PASSWORD not in text
         assert "192.0.2.10" not in text
         assert len(event.address_hash) == 32
+
+
+def test_refused_accesses_are_logged_and_shown_to_coordinators(users):
+    from tests.factories import DossierFactory
+
+    dossier = DossierFactory()
+    dossier.assignee = users["caseworker2"]
+    dossier.status = "in_progress"
+    dossier.save()
+    outsider = Client()
+    outsider.force_login(users["caseworker"])
+    assert outsider.get(reverse("cases:dossier-detail", args=[dossier.pk])).status_code == 404
+    management = Client()
+    management.force_login(users["management"])
+    assert management.get(reverse("cases:dossier-detail", args=[dossier.pk])).status_code == 403
+
+    refused = SecurityEvent.objects.filter(
+        kind=SecurityEventKind.ACCESS_REFUSED, dossier_id=dossier.pk
+    )
+    assert {event.user for event in refused} == {users["caseworker"], users["management"]}
+    coordinator = Client()
+    coordinator.force_login(users["coordinator"])
+    page = coordinator.get(reverse("cases:dossier-detail", args=[dossier.pk]))
+    shown = page.context["refused_accesses"]
+    assert {event.user for event in shown} == {users["caseworker"], users["management"]}
+    # A case worker does not read them.
+    worker = Client()
+    worker.force_login(users["caseworker2"])
+    assert (
+        worker.get(reverse("cases:dossier-detail", args=[dossier.pk])).context["refused_accesses"]
+        is None
+    )

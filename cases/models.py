@@ -614,6 +614,8 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("A dossier was assigned to you")
     DAILY_DIGEST = "daily_digest", _("Daily digest of deadlines")
     SURGE = "surge", _("Unusually many reports at once")
+    ROLE_CHANGED = "role_changed", _("A staff role was changed")
+    FACTORS_RESET = "factors_reset", _("Your second factors were reset")
 
 
 class OutboxMessage(models.Model):

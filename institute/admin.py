@@ -1,6 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import StaffProfile
+from cases.admin import ReadOnlyAdmin
+
+from .models import RoleRequest, SecurityEvent, StaffProfile, StaffSession
+from .staffing import roles_changed_outside_staff_pages, second_factors_reset
 
 
 @admin.register(StaffProfile)
@@ -8,3 +16,62 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "language"]
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
+
+
+# Second factors are never shown, not even to administrators: a reset is the only
+# thing they can do with them (the "reset second factors" action on accounts).
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Accounts. A role that opens dossiers given here becomes a request that a
+    coordinator confirms in the staff interface (institute.staffing)."""
+
+    actions = ["reset_second_factors"]
+
+    def save_related(self, request, form, formsets, change):
+        user = form.instance
+        before = set(user.groups.values_list("name", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        pending = roles_changed_outside_staff_pages(
+            user=user, before=before, by=request.user, request=request
+        )
+        if pending:
+            self.message_user(
+                request,
+                _("A role that opens dossiers waits for a coordinator to confirm it."),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Reset second factors (the person sets up new ones)"))
+    def reset_second_factors(self, request, queryset):
+        for user in queryset:
+            second_factors_reset(user=user, by=request.user, request=request)
+        self.message_user(request, _("Second factors reset; the people concerned were told."))
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "user", "by", "detail", "dossier_id", "address_hash"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "by"]
+    search_fields = ["user__username", "detail"]
+    date_hierarchy = "at"
+
+
+@admin.register(RoleRequest)
+class RoleRequestAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "user", "role", "status", "requested_by", "decided_by"]
+    list_filter = ["status", "role"]
+
+
+@admin.register(StaffSession)
+class StaffSessionAdmin(ReadOnlyAdmin):
+    list_display = ["signed_in_at", "user"]

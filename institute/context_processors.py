@@ -22,4 +22,5 @@ def staff(request: HttpRequest) -> dict[str, object]:
     return {
         "can_handle_dossiers": bool(roles & set(HANDLING_ROLES)),
         "can_see_statistics": bool(roles & {Role.MANAGEMENT, Role.COORDINATOR}),
+        "is_coordinator": Role.COORDINATOR in roles,
     }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/login/", signin.SignInView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/security/", signin.security_page, name="staff-security"),
+    path("staff/roles/", views.staff_roles, name="staff-roles"),
     path("staff/security/verify/", signin.verify, name="staff-verify"),
     path("staff/security/enrol/", signin.enrol, name="staff-enrol"),
     path("staff/security/enrol/qr.svg", signin.enrol_qr, name="staff-enrol-qr"),

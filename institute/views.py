@@ -1,10 +1,24 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods
 
+from cases.access import staff_view
+
+from .models import RoleRequest, RoleRequestStatus, SecurityEventKind, StaffSession
 from .roles import HANDLING_ROLES, Role, roles_of
+from .security import security_log
+from .signin import end_sessions
+from .staffing import StaffingError, role_request_decide
 
 
 @require_GET
@@ -24,3 +38,52 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if Role.MANAGEMENT in roles:
         return redirect("reporting:statistics")
     return render(request, "institute/staff_home.html", {"roles": sorted(roles_of(request.user))})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Role.COORDINATOR)
+def staff_roles(request: HttpRequest) -> HttpResponse:
+    """For coordinators: roles given in the admin that wait for their confirmation, and
+    who is signed in now (with a way to end someone's sessions)."""
+    if request.method == "POST":
+        try:
+            if "end_sessions" in request.POST:
+                user = get_object_or_404(get_user_model(), pk=request.POST["end_sessions"])
+                ended = end_sessions(user)
+                security_log(
+                    SecurityEventKind.SESSIONS_ENDED, request=request, user=user, by=request.user
+                )
+                messages.success(
+                    request,
+                    ngettext("%(count)d session ended.", "%(count)d sessions ended.", ended)
+                    % {"count": ended},
+                )
+            else:
+                decision = request.POST.get("decision")
+                if decision not in {"grant", "refuse"}:
+                    raise StaffingError(_("Choose to confirm or refuse."))
+                role_request_decide(
+                    request_id=int(request.POST.get("request", "0") or 0),
+                    grant=decision == "grant",
+                    by=request.user,
+                    request=request,
+                )
+                messages.success(request, _("The decision has been saved."))
+        except (StaffingError, ValueError, RoleRequest.DoesNotExist) as error:
+            message = str(error) if isinstance(error, StaffingError) else _("Unknown request.")
+            messages.error(request, message)
+        return redirect("staff-roles")
+    since = timezone.now() - timedelta(hours=settings.STAFF_SESSION_HOURS)
+    return render(
+        request,
+        "institute/staff_roles.html",
+        {
+            "pending": RoleRequest.objects.filter(status=RoleRequestStatus.PENDING)
+            .select_related("user", "requested_by")
+            .order_by("requested_at"),
+            "sessions": StaffSession.objects.filter(signed_in_at__gte=since)
+            .select_related("user")
+            .order_by("user__username", "-signed_in_at"),
+            "roles": dict(Role.choices),
+        },
+    )

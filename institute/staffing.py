@@ -1,0 +1,113 @@
+"""Changes to who may do what: roles and second factors. Each is one transaction, goes
+to the security log, and tells the coordinators (or the person) by mail, which names
+nobody: it only says to look in the case system."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import RoleRequest, RoleRequestStatus, SecurityEventKind
+from .roles import HANDLING_ROLES, Role, staff_with_roles
+from .security import security_log
+
+# Roles that open dossiers: given only by a coordinator, in the staff interface.
+CONFIRMED_ROLES = frozenset(role.value for role in HANDLING_ROLES)
+
+
+class StaffingError(Exception):
+    """A change that is not allowed; the message is safe to show."""
+
+
+def _tell_coordinators(kind: str) -> None:
+    from cases.outbox import outbox_enqueue
+    from institute.models import mail_language
+
+    for coordinator in staff_with_roles(Role.COORDINATOR).exclude(email=""):
+        outbox_enqueue(
+            kind=kind,
+            recipient=coordinator.email,
+            language=mail_language(coordinator),
+            user=coordinator,
+        )
+
+
+def _end_sessions(user) -> None:
+    from .signin import end_sessions
+
+    end_sessions(user)
+
+
+@transaction.atomic
+def roles_changed_outside_staff_pages(*, user, before: set[str], by, request=None) -> list:
+    """After an administrator edited ``user``'s groups (the admin): a role that opens
+    dossiers is taken back and becomes a request for a coordinator; any other change
+    stands. Every change is logged and the coordinators are told."""
+    from cases.models import NotificationKind
+
+    after = set(user.groups.values_list("name", flat=True))
+    requests = []
+    for role in sorted((after - before) & CONFIRMED_ROLES):
+        user.groups.remove(Group.objects.get(name=role))
+        request_row, _created = RoleRequest.objects.get_or_create(
+            user=user, role=role, status=RoleRequestStatus.PENDING, defaults={"requested_by": by}
+        )
+        requests.append(request_row)
+        security_log(
+            SecurityEventKind.ROLE_REQUESTED, request=request, user=user, by=by, detail=role
+        )
+    for role in sorted((after - before) - CONFIRMED_ROLES):
+        security_log(SecurityEventKind.ROLE_GRANTED, request=request, user=user, by=by, detail=role)
+    for role in sorted(before - after):
+        security_log(SecurityEventKind.ROLE_REMOVED, request=request, user=user, by=by, detail=role)
+    if after != before or requests:
+        _end_sessions(user)  # their next request signs in again, with a new session id
+        _tell_coordinators(NotificationKind.ROLE_CHANGED)
+    return requests
+
+
+@transaction.atomic
+def role_request_decide(*, request_id: int, grant: bool, by, request=None) -> RoleRequest:
+    """A coordinator confirms or refuses a role given in the admin."""
+    from cases.models import NotificationKind
+
+    row = RoleRequest.objects.select_for_update().select_related("user").get(pk=request_id)
+    if row.status != RoleRequestStatus.PENDING:
+        raise StaffingError(_("This request has already been decided."))
+    if row.user_id == by.pk:
+        raise StaffingError(_("Nobody decides on a role for themselves."))
+    row.status = RoleRequestStatus.GRANTED if grant else RoleRequestStatus.REFUSED
+    row.decided_by, row.decided_at = by, timezone.now()
+    row.save(update_fields=["status", "decided_by", "decided_at"])
+    kind = SecurityEventKind.ROLE_GRANTED if grant else SecurityEventKind.ROLE_REFUSED
+    security_log(kind, request=request, user=row.user, by=by, detail=row.role)
+    if grant:
+        row.user.groups.add(Group.objects.get_or_create(name=row.role)[0])
+        _end_sessions(row.user)
+    _tell_coordinators(NotificationKind.ROLE_CHANGED)
+    return row
+
+
+@transaction.atomic
+def second_factors_reset(*, user, by, request=None) -> None:
+    """Remove a person's second factors (a lost phone): they set up a new one at their
+    next sign-in. Nobody reads a factor; every session of theirs ends; they are told."""
+    from cases.models import NotificationKind
+    from cases.outbox import outbox_enqueue
+    from institute.models import mail_language
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    _end_sessions(user)
+    security_log(SecurityEventKind.FACTORS_RESET, request=request, user=user, by=by)
+    if user.email:
+        outbox_enqueue(
+            kind=NotificationKind.FACTORS_RESET,
+            recipient=user.email,
+            language=mail_language(user),
+            user=user,
+        )

@@ -295,3 +295,13 @@ def test_refused_accesses_are_logged_and_shown_to_coordinators(users):
         worker.get(reverse("cases:dossier-detail", args=[dossier.pk])).context["refused_accesses"]
         is None
     )
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_request(users):
+    worker = users["caseworker"]
+    client = Client()
+    _sign_in(client, worker)
+    assert client.get("/staff/dossiers/").status_code == 200
+    worker.is_active = False
+    worker.save()
+    assert client.get("/staff/dossiers/").status_code == 302

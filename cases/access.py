@@ -15,9 +15,11 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 
 from institute.models import SecurityEventKind
 from institute.roles import HANDLING_ROLES, Role, has_role
@@ -77,6 +79,10 @@ def staff_view(*roles: Role) -> Callable:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
+            if not request.user.is_verified():
+                # The middleware sends such a session to its second step; this holds
+                # even where it does not run (a URL prefix, a new mount point).
+                return redirect_to_login(request.get_full_path(), reverse("staff-verify"))
             if not has_role(request.user, *allowed):
                 security_log(
                     SecurityEventKind.ACCESS_REFUSED,

@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.admin import ReadOnlyAdmin
 
-from .models import RoleRequest, SecurityEvent, StaffProfile, StaffSession
+from .models import RoleRequest, SecurityEvent, StaffProfile
 from .staffing import roles_changed_outside_staff_pages, second_factors_reset
 
 
@@ -72,6 +73,12 @@ class RoleRequestAdmin(ReadOnlyAdmin):
     list_filter = ["status", "role"]
 
 
-@admin.register(StaffSession)
-class StaffSessionAdmin(ReadOnlyAdmin):
-    list_display = ["signed_in_at", "user"]
+# Roles are groups with fixed names (created by a migration): renaming or deleting one,
+# or changing its permissions, would move dossier access without any confirmation.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(ReadOnlyAdmin):
+    list_display = ["name"]

@@ -10,7 +10,7 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
-__all__ = ["client_address", "client_key"]
+__all__ = ["client_address", "client_group_address", "client_key"]
 
 
 def client_address(request: HttpRequest) -> str:
@@ -44,3 +44,10 @@ def client_key(request: HttpRequest) -> str:
     address = _client_group(client_address(request))
     key = settings.RECEIPT_HASH_KEY.encode()
     return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_group_address(request: HttpRequest) -> str:
+    """The address standing for the visitor's group: itself for IPv4, the first address
+    of its /64 for IPv6 (django-axes counts sign-in failures per address)."""
+    group = _client_group(client_address(request))
+    return group.split("/", 1)[0] if "/" in group else group

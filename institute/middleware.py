@@ -136,16 +136,19 @@ class StaffSessionMiddleware:
                 SecurityEventKind.SESSION_EXPIRED, request=request, user=user, detail=reason
             )
             logout(request)
-            if _is_staff_path(request.path):
+            if _is_staff_path(request.path_info):
                 return redirect(f"{reverse('login')}?expired=1")
             return self.get_response(request)
         session[LAST_SEEN] = now
         match = getattr(request, "resolver_match", None)
-        if _is_staff_path(request.path) and not user.is_verified():
+        # path_info: the path within the application, whatever prefix (SCRIPT_NAME) a
+        # proxy or a client put in front of it.
+        if _is_staff_path(request.path_info) and not user.is_verified():
             from django.urls import Resolver404, resolve
 
             try:
-                name = (match or resolve(request.path_info)).url_name
+                resolved = match or resolve(request.path_info)
+                name = resolved.view_name  # namespaced: "admin:login" is not "login"
             except Resolver404:
                 name = ""
             if name not in _SECOND_FACTOR_PAGES:

@@ -308,7 +308,7 @@ AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = "institute.signin.cool_off"
 AXES_LOCKOUT_CALLABLE = "institute.signin.locked_out"
-AXES_CLIENT_IP_CALLABLE = "institute.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "institute.clients.client_group_address"
 # Failures count until the cool-off passes, a right password included: a sign-in
 # resets the account's count only once its second factor is verified.
 AXES_RESET_ON_SUCCESS = False
@@ -319,6 +319,19 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Each failure expires on its own, its cool-off fixed when it happened: a doubled
+# lockout is not cut short by someone else's shorter one.
+AXES_USE_ATTEMPT_EXPIRATION = True
+# What django-axes keeps of a failed post: never a code, a token or where it led.
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "csrfmiddlewaretoken", "next"]
+# Its attempts (which hold addresses) are not shown in the admin; a lockout ends by itself.
+AXES_ENABLE_ADMIN = False
+# The username it counts is a keyed hash of the name as typed and normalised: a password
+# typed into the username field is never stored.
+AXES_USERNAME_CALLABLE = "institute.signin.hashed_username"
+# Messages (one may say how many recovery codes are left) stay in the session, not in a
+# readable cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # A staff session ends after STAFF_IDLE_MINUTES without a request, and in any case
 # STAFF_SESSION_HOURS after sign-in; its cookie never outlives the browser.

@@ -16,7 +16,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import io
+import unicodedata
 from datetime import timedelta
 from importlib import import_module
 from urllib.parse import urlencode
@@ -80,14 +83,29 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).lower()
 
 
-def _username(request: HttpRequest) -> str:
-    credentials = getattr(request, "axes_credentials", None) or {}
+def _normalised(username: str) -> str:
+    # As Django's sign-in form reads it: Unicode NFKC, no surrounding spaces.
+    return unicodedata.normalize("NFKC", username or "").strip()
+
+
+def _username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The username a sign-in attempt is about, normalised."""
+    credentials = credentials or getattr(request, "axes_credentials", None) or {}
     if credentials.get("username"):
-        return credentials["username"]
+        return _normalised(credentials["username"])
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user.get_username()
-    return request.POST.get("username", "")
+    return _normalised(request.POST.get("username", ""))
+
+
+def hashed_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """What django-axes counts failures under: a keyed hash of the normalised username,
+    so a password typed into the username field is never stored, and " name" counts as
+    "name"."""
+    key = settings.RECEIPT_HASH_KEY.encode()
+    name = _username(request, credentials)
+    return hmac.new(key, f"username:{name}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def cool_off(request: HttpRequest | None) -> timedelta:
@@ -163,7 +181,7 @@ def _signed_in(request: HttpRequest, device) -> None:
     StaffSession.objects.update_or_create(
         session_key=request.session.session_key, defaults={"user": request.user}
     )
-    axes_reset(username=request.user.get_username())
+    axes_reset(username=hashed_username(request))
     security_log(SecurityEventKind.SIGNED_IN, request=request, user=request.user)
 
 
@@ -373,7 +391,9 @@ def _log_locked_out(sender, request=None, username=None, **kwargs) -> None:
     new lockouts (each lockout of the day doubles the next one's length)."""
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.filter(username=username or "").first()
+    # ``username`` is the hash django-axes counts; the request says whose it is.
+    name = _username(request) if request is not None else ""
+    user = get_user_model().objects.filter(username=name).first() if name else None
     if request is not None:
         ongoing = SecurityEvent.objects.filter(
             _same_account_or_address(request),

@@ -168,6 +168,9 @@ class SignInView(auth_views.LoginView):
         session = self.request.session
         session[SIGNED_IN_AT] = session[LAST_SEEN] = timezone.now().timestamp()
         user = form.get_user()
+        # Registered already, so that it can be ended from elsewhere (a password
+        # change, an enrolment) before it has passed its second step.
+        StaffSession.objects.create(session_key=session.session_key, user=user)
         security_log(SecurityEventKind.PASSWORD_ACCEPTED, request=self.request, user=user)
         if not user_has_device(user):
             return redirect(_with_next("staff-enrol", self.request))
@@ -177,7 +180,9 @@ class SignInView(auth_views.LoginView):
 def _signed_in(request: HttpRequest, device) -> None:
     """The second factor is verified: the session becomes a full one."""
     otp_login(request, device)
+    before = request.session.session_key
     request.session.cycle_key()  # a new session id at the change of privilege
+    StaffSession.objects.filter(session_key=before).delete()
     StaffSession.objects.update_or_create(
         session_key=request.session.session_key, defaults={"user": request.user}
     )
@@ -253,9 +258,25 @@ def _new_recovery_codes(user) -> list[str]:
     return codes
 
 
-def _unconfirmed_totp(user) -> TOTPDevice:
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
-    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+ENROLLING = "staff_enrolling_device"
+
+
+def _enrolling(request: HttpRequest, *, create: bool) -> TOTPDevice | None:
+    """The authenticator this session is setting up. It belongs to this session alone:
+    another session of the same account (someone else who knows the password) never sees
+    its key, and gets one of its own, which dies unconfirmed."""
+    device = TOTPDevice.objects.filter(
+        user=request.user, confirmed=False, pk=request.session.get(ENROLLING) or 0
+    ).first()
+    if device is None and create:
+        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+        request.session[ENROLLING] = device.pk
+    return device
+
+
+def _may_enrol(request: HttpRequest) -> bool:
+    """An account without a second factor, or a session that has passed its own."""
+    return request.user.is_verified() or not user_has_device(request.user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -264,27 +285,32 @@ def enrol(request: HttpRequest) -> HttpResponse:
     """Set up the authenticator app: for an account without a second factor, or for a
     signed-in person replacing theirs."""
     user = request.user
-    if user_has_device(user) and not user.is_verified():
+    if not _may_enrol(request):
         return redirect(_with_next("staff-verify", request))
     if not _allowed(request):
         logout(request)
         return _refused_page(request)
-    device = _unconfirmed_totp(user)
+    device = _enrolling(request, create=True)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
-                TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+                # Only this session's authenticator stays: any other, confirmed or
+                # being set up elsewhere, goes.
+                TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = _new_recovery_codes(user)
             replacing = user.is_verified()
+            request.session.pop(ENROLLING, None)
             security_log(SecurityEventKind.FACTOR_ENROLLED, request=request, user=user)
             if replacing:
                 otp_login(request, device)
-                _end_other_sessions(request)
             else:
                 _signed_in(request, device)
+            # Every other session of the account ends, those still at their password
+            # step included: a new second factor is trusted from this browser only.
+            _end_other_sessions(request)
             return render(
                 request,
                 "registration/recovery_codes.html",
@@ -309,8 +335,8 @@ def _base32(device: TOTPDevice) -> str:
 @require_GET
 @login_required
 def enrol_qr(request: HttpRequest) -> HttpResponse:
-    """The QR code of the authenticator being set up, drawn here as SVG."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-id").first()
+    """The QR code of the authenticator this session is setting up, drawn here as SVG."""
+    device = _enrolling(request, create=False) if _may_enrol(request) else None
     if device is None:
         return HttpResponse(status=404)
     buffer = io.BytesIO()

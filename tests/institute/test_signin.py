@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -305,3 +306,57 @@ def test_a_deactivated_account_is_signed_out_at_its_next_request(users):
     worker.is_active = False
     worker.save()
     assert client.get("/staff/dossiers/").status_code == 302
+
+
+def test_a_url_prefix_does_not_skip_the_second_step(users):
+    client = Client()
+    assert _password(client).status_code == 302
+    # A proxy (or a client a proxy trusts) may put a prefix in front of the path.
+    response = client.get("/staff/dossiers/", SCRIPT_NAME="/x")
+    assert response.status_code == 302
+    assert "/staff/security/verify/" in response["Location"]
+
+
+def test_a_password_alone_never_sees_a_key_someone_is_setting_up(users):
+    worker = users["caseworker"]
+    victim = Client()
+    victim.force_login(worker)  # both steps: moving the authenticator to a new phone
+    assert victim.get(reverse("staff-enrol")).status_code == 200
+    assert victim.get(reverse("staff-enrol-qr")).status_code == 200
+    attacker = Client()
+    assert _password(attacker, "caseworker").status_code == 302
+    assert attacker.get(reverse("staff-enrol-qr")).status_code == 404
+    assert attacker.get(reverse("staff-enrol"))["Location"].startswith(reverse("staff-verify"))
+
+
+def test_two_sessions_setting_up_one_account_get_their_own_keys(users):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    get_user_model().objects.create_user("newcomer", password=DEMO_PASSWORD)
+    person, intruder = Client(), Client()
+    for client in (person, intruder):
+        assert _password(client, "newcomer")["Location"].startswith(reverse("staff-enrol"))
+    mine = person.get(reverse("staff-enrol")).context["secret"]
+    theirs = intruder.get(reverse("staff-enrol")).context["secret"]
+    assert mine != theirs
+    device = TOTPDevice.objects.get(pk=person.session["staff_enrolling_device"])
+    assert (
+        person.post(reverse("staff-enrol"), {"code": f"{totp(device.bin_key):06d}"}).status_code
+        == 200
+    )
+    # The other session, still at its password step, is over, and its key is gone.
+    assert intruder.get(reverse("staff-enrol"))["Location"].startswith(reverse("login"))
+    assert list(TOTPDevice.objects.filter(user__username="newcomer")) == [device]
+
+
+def test_the_admin_shows_no_session_key_and_roles_cannot_be_renamed(users):
+    admin = Client()
+    admin.force_login(users["admin"])
+    assert admin.get("/admin/institute/staffsession/").status_code == 404
+    group = Group.objects.get(name="coordinator")
+    url = reverse("admin:auth_group_change", args=[group.pk])
+    assert admin.post(url, {"name": "renamed"}).status_code == 403
+    assert admin.post(reverse("admin:auth_group_add"), {"name": "coordinator2"}).status_code == 403
+    group.refresh_from_db()
+    assert group.name == "coordinator"

@@ -8,8 +8,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases.admin import ReadOnlyAdmin
 
-from .models import RoleRequest, SecurityEvent, StaffProfile
-from .staffing import roles_changed_outside_staff_pages, second_factors_reset
+from .models import RoleRequest, SecurityEvent, SecurityEventKind, StaffProfile
+from .security import security_log
+from .staffing import (
+    account_changed_by_admin,
+    roles_changed_outside_staff_pages,
+    second_factors_reset,
+)
 
 
 @admin.register(StaffProfile)
@@ -36,6 +41,26 @@ class StaffUserAdmin(UserAdmin):
     coordinator confirms in the staff interface (institute.staffing)."""
 
     actions = ["reset_second_factors"]
+    # Changing one of these could hand the account to someone else.
+    SENSITIVE_FIELDS = ("username", "email", "is_active", "is_staff", "is_superuser")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            security_log(
+                SecurityEventKind.ACCOUNT_CREATED, request=request, user=obj, by=request.user
+            )
+            return
+        changed = [name for name in self.SENSITIVE_FIELDS if name in form.changed_data]
+        if changed:
+            account_changed_by_admin(user=obj, by=request.user, what=changed, request=request)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            account_changed_by_admin(user=user, by=request.user, what=["password"], request=request)
+        return response
 
     def save_related(self, request, form, formsets, change):
         user = form.instance

@@ -36,10 +36,10 @@ def _tell_coordinators(kind: str) -> None:
         )
 
 
-def _end_sessions(user) -> None:
+def _end_sessions(user, keep: str | None = None) -> None:
     from .signin import end_sessions
 
-    end_sessions(user)
+    end_sessions(user, keep=keep)
 
 
 @transaction.atomic
@@ -65,9 +65,54 @@ def roles_changed_outside_staff_pages(*, user, before: set[str], by, request=Non
     for role in sorted(before - after):
         security_log(SecurityEventKind.ROLE_REMOVED, request=request, user=user, by=by, detail=role)
     if after != before or requests:
-        _end_sessions(user)  # their next request signs in again, with a new session id
+        # Their next request signs in again, with a new session id.
+        _end_sessions(user, keep=_own_session(request, user))
         _tell_coordinators(NotificationKind.ROLE_CHANGED)
     return requests
+
+
+@transaction.atomic
+def account_changed_by_admin(*, user, by, what: list[str], request=None) -> list:
+    """An administrator changed what signs ``user`` in or reaches them (password, email,
+    second factors, username, flags). Whoever does that could take the account over, so
+    its roles that open dossiers are suspended until a coordinator confirms them again;
+    its sessions end, and the coordinators are told."""
+    from cases.models import NotificationKind
+
+    security_log(
+        SecurityEventKind.ACCOUNT_CHANGED,
+        request=request,
+        user=user,
+        by=by,
+        detail=",".join(sorted(what)),
+    )
+    suspended = []
+    for group in user.groups.filter(name__in=CONFIRMED_ROLES):
+        user.groups.remove(group)
+        row, _created = RoleRequest.objects.get_or_create(
+            user=user,
+            role=group.name,
+            status=RoleRequestStatus.PENDING,
+            defaults={"requested_by": by},
+        )
+        suspended.append(row)
+        security_log(
+            SecurityEventKind.ROLE_REQUESTED,
+            request=request,
+            user=user,
+            by=by,
+            detail=group.name,
+        )
+    _end_sessions(user, keep=_own_session(request, user))
+    _tell_coordinators(NotificationKind.ROLE_CHANGED)
+    return suspended
+
+
+def _own_session(request, user) -> str | None:
+    """The session making the change, if it is the account's own: it goes on."""
+    if request is not None and getattr(request, "user", None) == user:
+        return request.session.session_key
+    return None
 
 
 @transaction.atomic
@@ -102,8 +147,8 @@ def second_factors_reset(*, user, by, request=None) -> None:
 
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    _end_sessions(user)
     security_log(SecurityEventKind.FACTORS_RESET, request=request, user=user, by=by)
+    account_changed_by_admin(user=user, by=by, what=["second_factors"], request=request)
     if user.email:
         outbox_enqueue(
             kind=NotificationKind.FACTORS_RESET,

@@ -49,7 +49,8 @@ def staff_roles(request: HttpRequest) -> HttpResponse:
         try:
             if "end_sessions" in request.POST:
                 user = get_object_or_404(get_user_model(), pk=request.POST["end_sessions"])
-                ended = end_sessions(user)
+                own = request.session.session_key if user == request.user else None
+                ended = end_sessions(user, keep=own)
                 security_log(
                     SecurityEventKind.SESSIONS_ENDED, request=request, user=user, by=request.user
                 )

@@ -168,3 +168,55 @@ def test_the_first_coordinator_comes_from_a_command(db):
     assert SecurityEvent.objects.filter(
         kind=SecurityEventKind.ROLE_GRANTED, detail="coordinator:command"
     ).exists()
+
+
+@pytest.mark.parametrize("change", ["password", "email"])
+def test_an_administrator_who_changes_how_someone_signs_in_suspends_their_dossiers(users, change):
+    worker = users["caseworker"]
+    dossier = DossierFactory()
+    admin = Client()
+    admin.force_login(users["admin"])
+    if change == "password":
+        url = reverse("admin:auth_user_password_change", args=[worker.pk])
+        new = "taken over by someone 2026"
+        answer = admin.post(url, {"password1": new, "password2": new, "usable_password": "true"})
+        assert answer.status_code == 302, answer.content[:2000]
+    else:
+        url = reverse("admin:auth_user_change", args=[worker.pk])
+        form = admin.get(url).context["adminform"].form
+        data = {
+            name: form[name].value()
+            for name in form.fields
+            if form[name].value() not in (None, False)
+        }
+        data = {k: ("on" if v is True else v) for k, v in data.items()}
+        data["groups"] = [g.pk for g in worker.groups.all()]
+        data.pop("last_login", None), data.pop("date_joined", None)
+        data["date_joined_0"], data["date_joined_1"] = "2026-01-01", "10:00:00"
+        data["email"] = "attacker@evil.invalid"
+        answer = admin.post(url, data)
+        assert answer.status_code == 302, answer.context["adminform"].form.errors
+
+    worker.refresh_from_db()
+    assert not worker.groups.filter(name=Role.CASE_WORKER).exists()
+    assert RoleRequest.objects.filter(user=worker, role=Role.CASE_WORKER, status="pending")
+    event = SecurityEvent.objects.get(kind=SecurityEventKind.ACCOUNT_CHANGED, user=worker)
+    assert (event.by, event.detail) == (users["admin"], change)
+    assert OutboxMessage.objects.filter(kind=NotificationKind.ROLE_CHANGED).exists()
+    taken = Client()
+    taken.force_login(worker)
+    assert taken.get(reverse("cases:dossier-detail", args=[dossier.pk])).status_code == 403
+
+
+def test_a_coordinator_ending_their_own_sessions_keeps_the_one_in_use(users):
+    coordinator = users["coordinator"]
+    client = Client()
+    client.force_login(coordinator)
+    StaffSession.objects.create(session_key=client.session.session_key, user=coordinator)
+    other = Client()
+    other.force_login(coordinator)
+    StaffSession.objects.create(session_key=other.session.session_key, user=coordinator)
+    response = client.post(reverse("staff-roles"), {"end_sessions": coordinator.pk})
+    assert response.status_code == 302
+    assert client.get(reverse("staff-roles")).status_code == 200
+    assert other.get(reverse("staff-roles")).status_code == 302

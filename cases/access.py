@@ -71,6 +71,12 @@ def dossier_for(request: HttpRequest, pk: int, *, action: str = AccessAction.VIE
     return dossier
 
 
+def _second_step_passed(user) -> bool:
+    # django_otp's middleware puts is_verified() on the user; without it, not passed.
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
 def staff_view(*roles: Role) -> Callable:
     """Log in first; then only the given roles (default: those who handle dossiers)."""
     allowed = roles or HANDLING_ROLES
@@ -79,7 +85,7 @@ def staff_view(*roles: Role) -> Callable:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            if not request.user.is_verified():
+            if not _second_step_passed(request.user):
                 # The middleware sends such a session to its second step; this holds
                 # even where it does not run (a URL prefix, a new mount point).
                 return redirect_to_login(request.get_full_path(), reverse("staff-verify"))

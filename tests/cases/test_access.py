@@ -91,7 +91,7 @@ def test_staff_views_need_a_login_then_a_role(users):
         ("management", figures, True),
         ("caseworker", figures, False),
     ]:
-        request.user = users[username]
+        request.user = type(users[username]).objects.get(pk=users[username].pk)
         assert view(request).status_code == 302  # the second step first
         request.user.is_verified = lambda: True
         if allowed:

@@ -10,7 +10,7 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
-__all__ = ["client_address", "client_group_address", "client_key"]
+__all__ = ["client_address", "client_group_address", "client_key", "keyed_hash"]
 
 
 def client_address(request: HttpRequest) -> str:
@@ -40,10 +40,15 @@ def _client_group(address: str) -> str:
     return str(ip)
 
 
-def client_key(request: HttpRequest) -> str:
-    address = _client_group(client_address(request))
+def keyed_hash(purpose: str, value: str) -> str:
+    """A short keyed hash (HMAC-SHA256 under RECEIPT_HASH_KEY) of ``value``: the same
+    value gives the same hash, which nobody without the key can turn back."""
     key = settings.RECEIPT_HASH_KEY.encode()
-    return hmac.new(key, f"client:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_key(request: HttpRequest) -> str:
+    return keyed_hash("client", _client_group(client_address(request)))
 
 
 def client_group_address(request: HttpRequest) -> str:

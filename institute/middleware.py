@@ -4,10 +4,17 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import csrf
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+
+from .models import SecurityEventKind
+from .security import security_log
+from .signin import LAST_SEEN, SIGNED_IN_AT
 
 
 class HealthCheckMiddleware:
@@ -96,6 +103,10 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
         return super()._origin_verified(request)
 
 
+# How often the moment of a session's last request is written down (the idle limit is
+# this precise).
+LAST_SEEN_PRECISION_SECONDS = 60
+
 # Staff pages a session that has not passed its second factor may open.
 _SECOND_FACTOR_PAGES = ("login", "logout", "staff-verify", "staff-enrol", "staff-enrol-qr")
 
@@ -110,15 +121,6 @@ class StaffSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.contrib.auth import logout
-        from django.shortcuts import redirect
-        from django.urls import reverse
-        from django.utils import timezone
-
-        from .models import SecurityEventKind
-        from .security import security_log
-        from .signin import LAST_SEEN, SIGNED_IN_AT
-
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
@@ -139,16 +141,15 @@ class StaffSessionMiddleware:
             if _is_staff_path(request.path_info):
                 return redirect(f"{reverse('login')}?expired=1")
             return self.get_response(request)
-        session[LAST_SEEN] = now
-        match = getattr(request, "resolver_match", None)
+        if now - last_seen > LAST_SEEN_PRECISION_SECONDS or LAST_SEEN not in session:
+            # Not on every request: that would write the session each time.
+            session[LAST_SEEN] = now
         # path_info: the path within the application, whatever prefix (SCRIPT_NAME) a
         # proxy or a client put in front of it.
         if _is_staff_path(request.path_info) and not user.is_verified():
-            from django.urls import Resolver404, resolve
-
             try:
-                resolved = match or resolve(request.path_info)
-                name = resolved.view_name  # namespaced: "admin:login" is not "login"
+                # Namespaced: "admin:login" is not "login".
+                name = resolve(request.path_info).view_name
             except Resolver404:
                 name = ""
             if name not in _SECOND_FACTOR_PAGES:

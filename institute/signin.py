@@ -16,8 +16,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import io
 import unicodedata
 from datetime import timedelta
@@ -31,7 +29,7 @@ from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -52,7 +50,7 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .clients import client_key
+from .clients import client_key, keyed_hash
 from .models import SecurityEvent, SecurityEventKind, StaffSession
 from .security import security_log
 
@@ -103,9 +101,7 @@ def hashed_username(request: HttpRequest, credentials: dict | None = None) -> st
     """What django-axes counts failures under: a keyed hash of the normalised username,
     so a password typed into the username field is never stored, and " name" counts as
     "name"."""
-    key = settings.RECEIPT_HASH_KEY.encode()
-    name = _username(request, credentials)
-    return hmac.new(key, f"username:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+    return keyed_hash("username", _username(request, credentials))
 
 
 def cool_off(request: HttpRequest | None) -> timedelta:
@@ -182,9 +178,9 @@ def _signed_in(request: HttpRequest, device) -> None:
     otp_login(request, device)
     before = request.session.session_key
     request.session.cycle_key()  # a new session id at the change of privilege
-    StaffSession.objects.filter(session_key=before).delete()
     StaffSession.objects.update_or_create(
-        session_key=request.session.session_key, defaults={"user": request.user}
+        session_key=before,
+        defaults={"session_key": request.session.session_key, "user": request.user},
     )
     axes_reset(username=hashed_username(request))
     security_log(SecurityEventKind.SIGNED_IN, request=request, user=request.user)
@@ -392,7 +388,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)  # keeps this session (update_session_auth_hash)
-        update_session_auth_hash(self.request, form.user)
         _end_other_sessions(self.request)
         security_log(SecurityEventKind.PASSWORD_CHANGED, request=self.request, user=form.user)
         messages.success(

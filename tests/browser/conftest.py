@@ -115,3 +115,20 @@ def staff_log_in(staff: Phone, username: str) -> None:
     page.fill("#id_code", current_code(get_user_model().objects.get(username=username)))
     with page.expect_navigation():
         page.click("form[data-form=verify] button[type=submit]")
+
+
+# WCAG 2.2 AA, as axe-core tags it.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def accessibility_violations(page) -> list[str]:
+    """What axe-core (bundled by axe-playwright-python) finds against WCAG 2.2 AA on the
+    page as it is, its Content-Security-Policy on: axe runs through the browser's
+    debugging protocol, not as a script of the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+    ]

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django_otp.oath import totp
 
 from institute.roles import Role
+from tests.browser.conftest import accessibility_violations, staff_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,11 +32,13 @@ def test_a_new_account_enrols_signs_out_and_signs_in_with_a_code(desk, live_serv
     base = live_server.url
 
     page.goto(f"{base}/staff/login/")
+    assert accessibility_violations(page) == []
     page.fill("#id_username", "newcomer")
     page.fill("#id_password", PASSWORD)
     with page.expect_navigation():
         page.click("button[type=submit]")
     assert "/staff/security/enrol/" in page.url
+    assert accessibility_violations(page) == []
     # The QR code is drawn by the site itself and loads under the CSP.
     assert page.evaluate("document.querySelector('[data-enrol-qr]').naturalWidth") > 0
     secret = page.text_content("[data-enrol-secret]").strip()
@@ -44,6 +47,7 @@ def test_a_new_account_enrols_signs_out_and_signs_in_with_a_code(desk, live_serv
         page.click("form[data-form=enrol] button[type=submit]")
     codes = page.locator("[data-recovery-codes] li").all_text_contents()
     assert len(codes) == 10
+    assert accessibility_violations(page) == []
     with page.expect_navigation():
         page.click("text=I have kept them: continue")
     assert "/staff/dossiers/" in page.url
@@ -58,10 +62,27 @@ def test_a_new_account_enrols_signs_out_and_signs_in_with_a_code(desk, live_serv
     with page.expect_navigation():
         page.click("button[type=submit]")
     assert "/staff/security/verify/" in page.url
+    assert accessibility_violations(page) == []
     # A code is good once: the app's next one.
     page.fill("#id_code", _code(secret, ahead=1))
     with page.expect_navigation():
         page.click("form[data-form=verify] button[type=submit]")
     assert "/staff/dossiers/" in page.url
     assert page.locator("h1").first.text_content().strip()
+    assert desk.foreign_requests == [] and desk.errors == []
+
+
+def test_the_security_and_roles_pages_pass_axe(desk, live_server, users):
+    from institute.models import RoleRequest
+
+    RoleRequest.objects.create(user=users["caseworker2"], role=Role.COORDINATOR)
+    staff_log_in(desk, "coordinator")
+    for path in ("/staff/security/", "/staff/security/password/", "/staff/roles/"):
+        desk.page.goto(live_server.url + path)
+        assert accessibility_violations(desk.page) == [], path
+    # A form sent back with its errors, too.
+    desk.page.goto(live_server.url + "/staff/security/password/")
+    with desk.page.expect_navigation():
+        desk.page.click("form[data-form=password] button[type=submit]")
+    assert accessibility_violations(desk.page) == []
     assert desk.foreign_requests == [] and desk.errors == []

@@ -153,23 +153,18 @@ def notify_reporter_message(*, dossier: Dossier) -> list[OutboxMessage]:
 def _once_an_hour(kind: str, *, at, dossier: Dossier | None = None) -> list[OutboxMessage]:
     """An alert to each coordinator, at most once per hour (Brussels) for its kind."""
     hour = timezone.localtime(at, BRUSSELS).strftime("%Y-%m-%dT%H")
-    messages = []
-    for user in _coordinators():
-        try:
-            with transaction.atomic():
-                messages.append(
-                    outbox_enqueue(
-                        kind=kind,
-                        recipient=user.email,
-                        language=mail_language(user),
-                        dossier=dossier,
-                        user=user,
-                        key=f"{kind}:{user.pk}:{hour}",
-                    )
-                )
-        except IntegrityError:  # this hour's alert is already on its way
-            continue
-    return messages
+    queued = [
+        _enqueue_once(
+            kind=kind,
+            recipient=user.email,
+            language=mail_language(user),
+            dossier=dossier,
+            user=user,
+            key=f"{kind}:{user.pk}:{hour}",
+        )
+        for user in _coordinators()
+    ]
+    return [message for message in queued if message is not None]  # None: already queued
 
 
 def digest_key(user, day) -> str:
@@ -179,16 +174,20 @@ def digest_key(user, day) -> str:
 def notify_daily_digest(*, user, day) -> OutboxMessage | None:
     """Queue today's digest for one staff member, once: a second call the same day (a
     beat that fired twice, a retried task) adds nothing."""
-    key = digest_key(user, day)
+    return _enqueue_once(
+        kind=NotificationKind.DAILY_DIGEST,
+        recipient=user.email,
+        language=mail_language(user),
+        user=user,
+        key=digest_key(user, day),
+    )
+
+
+def _enqueue_once(**fields) -> OutboxMessage | None:
+    """Queue a message whose ``key`` makes it unique; None if it is queued already."""
     try:
         with transaction.atomic():
-            return outbox_enqueue(
-                kind=NotificationKind.DAILY_DIGEST,
-                recipient=user.email,
-                language=mail_language(user),
-                user=user,
-                key=key,
-            )
+            return outbox_enqueue(**fields)
     except IntegrityError:
         return None
 

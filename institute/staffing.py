@@ -50,16 +50,10 @@ def roles_changed_outside_staff_pages(*, user, before: set[str], by, request=Non
     from cases.models import NotificationKind
 
     after = set(user.groups.values_list("name", flat=True))
-    requests = []
-    for role in sorted((after - before) & CONFIRMED_ROLES):
-        user.groups.remove(Group.objects.get(name=role))
-        request_row, _created = RoleRequest.objects.get_or_create(
-            user=user, role=role, status=RoleRequestStatus.PENDING, defaults={"requested_by": by}
-        )
-        requests.append(request_row)
-        security_log(
-            SecurityEventKind.ROLE_REQUESTED, request=request, user=user, by=by, detail=role
-        )
+    requests = [
+        _held_for_a_coordinator(user, group, by=by, request=request)
+        for group in Group.objects.filter(name__in=(after - before) & CONFIRMED_ROLES)
+    ]
     for role in sorted((after - before) - CONFIRMED_ROLES):
         security_log(SecurityEventKind.ROLE_GRANTED, request=request, user=user, by=by, detail=role)
     for role in sorted(before - after):
@@ -86,26 +80,25 @@ def account_changed_by_admin(*, user, by, what: list[str], request=None) -> list
         by=by,
         detail=",".join(sorted(what)),
     )
-    suspended = []
-    for group in user.groups.filter(name__in=CONFIRMED_ROLES):
-        user.groups.remove(group)
-        row, _created = RoleRequest.objects.get_or_create(
-            user=user,
-            role=group.name,
-            status=RoleRequestStatus.PENDING,
-            defaults={"requested_by": by},
-        )
-        suspended.append(row)
-        security_log(
-            SecurityEventKind.ROLE_REQUESTED,
-            request=request,
-            user=user,
-            by=by,
-            detail=group.name,
-        )
+    suspended = [
+        _held_for_a_coordinator(user, group, by=by, request=request)
+        for group in user.groups.filter(name__in=CONFIRMED_ROLES)
+    ]
     _end_sessions(user, keep=_own_session(request, user))
     _tell_coordinators(NotificationKind.ROLE_CHANGED)
     return suspended
+
+
+def _held_for_a_coordinator(user, group, *, by, request) -> RoleRequest:
+    """Take a role that opens dossiers from ``user`` until a coordinator confirms it."""
+    user.groups.remove(group)
+    row, _created = RoleRequest.objects.get_or_create(
+        user=user, role=group.name, status=RoleRequestStatus.PENDING, defaults={"requested_by": by}
+    )
+    security_log(
+        SecurityEventKind.ROLE_REQUESTED, request=request, user=user, by=by, detail=group.name
+    )
+    return row
 
 
 def _own_session(request, user) -> str | None:

@@ -143,7 +143,10 @@ def _force_login_with_a_second_factor(monkeypatch):
     have once signed in; ``client.force_login_password_only(user)`` one that has passed
     the password only. The sign-in itself is tested through its pages."""
     from django.test.client import Client
+    from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
+
+    from institute.signin import LAST_SEEN, SIGNED_IN_AT
 
     password_only = Client.force_login
 
@@ -151,6 +154,8 @@ def _force_login_with_a_second_factor(monkeypatch):
         password_only(self, user, backend)
         session = self.session
         session[DEVICE_ID_SESSION_KEY] = _second_factor(user).persistent_id
+        # As the sign-in page leaves a session (institute.signin.SignInView).
+        session[SIGNED_IN_AT] = session[LAST_SEEN] = timezone.now().timestamp()
         session.save()
 
     monkeypatch.setattr(Client, "force_login_password_only", password_only, raising=False)

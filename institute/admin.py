@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from cases.admin import ReadOnlyAdmin
 
@@ -26,7 +27,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
 # Second factors are never shown, not even to administrators: a reset is the only
 # thing they can do with them (the "reset second factors" action on accounts).
-for model in (TOTPDevice, StaticDevice):
+for model in (TOTPDevice, StaticDevice, WebAuthnCredential):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 

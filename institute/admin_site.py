@@ -5,6 +5,7 @@ admin never shows a dossier's personal fields.
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,9 +20,19 @@ class InstituteAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context=None):
         """The admin has no sign-in of its own: the staff sign-in, second factor and
-        lockout included, is the only way in."""
+        lockout included, is the only way in. A signed-in person who is not a
+        technical administrator is refused, and the refusal logged."""
         from django.contrib.auth.views import redirect_to_login
 
+        from .models import SecurityEventKind
+        from .security import security_log
+
+        user = request.user
+        if user.is_authenticated and user.is_verified():
+            security_log(
+                SecurityEventKind.ACCESS_REFUSED, request=request, user=user, detail="admin"
+            )
+            raise PermissionDenied
         return redirect_to_login(request.GET.get("next", reverse("admin:index")))
 
     def has_permission(self, request: HttpRequest) -> bool:

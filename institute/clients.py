@@ -10,7 +10,7 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
-__all__ = ["client_address", "client_group_address", "client_key", "keyed_hash"]
+__all__ = ["client_address", "client_key", "client_pseudonym", "keyed_hash"]
 
 
 def client_address(request: HttpRequest) -> str:
@@ -51,8 +51,9 @@ def client_key(request: HttpRequest) -> str:
     return keyed_hash("client", _client_group(client_address(request)))
 
 
-def client_group_address(request: HttpRequest) -> str:
-    """The address standing for the visitor's group: itself for IPv4, the first address
-    of its /64 for IPv6 (django-axes counts sign-in failures per address)."""
-    group = _client_group(client_address(request))
-    return group.split("/", 1)[0] if "/" in group else group
+def client_pseudonym(request: HttpRequest) -> str:
+    """What django-axes counts sign-in failures under for an address: the keyed hash of
+    the visitor's group (client_key), written as an IPv6 address because that is what
+    its column holds. The same group gives the same value; its table never holds an
+    address in clear."""
+    return str(ipaddress.IPv6Address(int(client_key(request), 16)))

@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
-from .models import SecurityEventKind
+from .models import SecurityEventKind, StaffSession
+from .passkeys import SECOND_STEP_VIEWS
 from .security import security_log
 from .signin import LAST_SEEN, SIGNED_IN_AT
 
@@ -108,7 +109,14 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
 LAST_SEEN_PRECISION_SECONDS = 60
 
 # Staff pages a session that has not passed its second factor may open.
-_SECOND_FACTOR_PAGES = ("login", "logout", "staff-verify", "staff-enrol", "staff-enrol-qr")
+_SECOND_FACTOR_PAGES = (
+    "login",
+    "logout",
+    "staff-verify",
+    "staff-enrol",
+    "staff-enrol-qr",
+    *SECOND_STEP_VIEWS,
+)
 
 
 class StaffSessionMiddleware:
@@ -144,6 +152,9 @@ class StaffSessionMiddleware:
         if now - last_seen > LAST_SEEN_PRECISION_SECONDS or LAST_SEEN not in session:
             # Not on every request: that would write the session each time.
             session[LAST_SEEN] = now
+            StaffSession.objects.filter(session_key=session.session_key).update(
+                last_seen=timezone.now()
+            )
         # path_info: the path within the application, whatever prefix (SCRIPT_NAME) a
         # proxy or a client put in front of it.
         if _is_staff_path(request.path_info) and not user.is_verified():

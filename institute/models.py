@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
@@ -46,6 +47,7 @@ class SecurityEventKind(models.TextChoices):
     SESSION_EXPIRED = "session_expired", _("Session ended (idle or too long)")
     SESSIONS_ENDED = "sessions_ended", _("Sessions ended by someone else")
     FACTOR_ENROLLED = "factor_enrolled", _("Second factor set up")
+    FACTOR_REMOVED = "factor_removed", _("Second factor removed")
     FACTORS_RESET = "factors_reset", _("Second factors reset")
     RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
@@ -108,6 +110,9 @@ class StaffSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_sessions"
     )
     signed_in_at = models.DateTimeField(_("signed in at"), auto_now_add=True)
+    # The last request, to the minute (the idle limit's precision): a session idle for
+    # longer than STAFF_IDLE_MINUTES is over, its browser closed or not.
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("staff session")

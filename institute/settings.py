@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "institute",
     "cases",
@@ -298,6 +299,28 @@ LOGOUT_REDIRECT_URL = "login"
 # Staff sign-in (institute/signin.py): a password, then a second factor (an
 # authenticator app's code, or a one-time recovery code), both from django-otp.
 OTP_TOTP_ISSUER = "IGVM-IEFH cases"
+# Passkeys and security keys (WebAuthn, django-otp-webauthn) as another second factor,
+# added by a signed-in person on their security page. Never instead of the password.
+# A passkey is bound to one domain (the relying party): PASSKEY_DOMAIN, by default the
+# first of ALLOWED_HOSTS ("localhost" in development: browsers refuse passkeys on an IP
+# address, so open http://localhost:8000/ to try them). The origins the browser may
+# report: PASSKEY_ORIGINS, by default https:// and each allowed host.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+_PASSKEY_HOSTS = [h for h in ALLOWED_HOSTS if not h.startswith(".") and h != "*"]
+if PRODUCTION:
+    OTP_WEBAUTHN_RP_ID = env_str("PASSKEY_DOMAIN", _PASSKEY_HOSTS[0] if _PASSKEY_HOSTS else "")
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+        "PASSKEY_ORIGINS", ",".join(f"https://{h}" for h in _PASSKEY_HOSTS)
+    )
+else:
+    OTP_WEBAUTHN_RP_ID = env_str("PASSKEY_DOMAIN", "localhost")
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("PASSKEY_ORIGINS", "http://localhost:8000")
+# What the browser is given to finish a passkey ceremony (WCAG 2.2.1: enough time).
+OTP_WEBAUTHN_TIMEOUT_SECONDS = 5 * 60
+# Changing a second factor (moving the authenticator, new recovery codes, adding or
+# removing a passkey) asks for the second step again when the last one is older than this.
+STAFF_RECHECK_MINUTES = env_int("STAFF_RECHECK_MINUTES", 10)
 # Repeated failures (password or second factor) lock out the account and, separately,
 # the address (django-axes, its attempts kept in the database, so a lockout holds on
 # every web container and needs no other server): after SIGN_IN_FAILURE_LIMIT failures,
@@ -308,7 +331,8 @@ AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_COOLOFF_TIME = "institute.signin.cool_off"
 AXES_LOCKOUT_CALLABLE = "institute.signin.locked_out"
-AXES_CLIENT_IP_CALLABLE = "institute.clients.client_group_address"
+# Per address means per keyed hash of the address (IPv6: of its /64), never in clear.
+AXES_CLIENT_IP_CALLABLE = "institute.clients.client_pseudonym"
 # Failures count until the cool-off passes, a right password included: a sign-in
 # resets the account's count only once its second factor is verified.
 AXES_RESET_ON_SUCCESS = False

@@ -2,9 +2,11 @@
 
 - ``sign_in``: the password (Django's form). It opens a session that can reach nothing
   but the second-factor pages (StaffSessionMiddleware).
-- ``verify``: a code from the authenticator app (TOTP) or a one-time recovery code
-  (django-otp). Only then is the session verified, its id renewed, and the account's
-  failure count reset.
+- ``verify``: a code from the authenticator app (TOTP), a one-time recovery code
+  (django-otp), or a passkey (``institute.passkeys``). Only then is the session
+  verified, its id renewed, and the account's failure count reset. The same page asks a
+  signed-in person again before they change a second factor, when their last second
+  step is older than ``STAFF_RECHECK_MINUTES``.
 - ``enrol``: an account without a second factor (new, or reset by an administrator) sets
   one up before it sees anything else: a QR code drawn here, a code to confirm it, and
   ten recovery codes shown once.
@@ -38,17 +40,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.dispatch import receiver
 from django.forms.utils import ErrorDict
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .clients import client_key, keyed_hash
 from .models import SecurityEvent, SecurityEventKind, StaffSession
@@ -56,6 +59,8 @@ from .security import security_log
 
 SIGNED_IN_AT = "staff_signed_in_at"
 LAST_SEEN = "staff_last_seen"
+# When this session last passed a second step (changing a factor asks for a recent one).
+VERIFIED_AT = "staff_verified_at"
 RECOVERY_CODES = 10
 
 SIGN_IN_REFUSED = _(
@@ -133,15 +138,22 @@ def _refused_page(request: HttpRequest) -> HttpResponse:
     form.cleaned_data = {}
     form._errors = ErrorDict()  # what full_clean() starts from
     form.add_error(None, SIGN_IN_REFUSED)
-    return render(request, "registration/login.html", {"form": form, "next": _next(request)})
+    return render(request, "registration/login.html", {"form": form, "next": safe_next(request)})
 
 
 def locked_out(request: HttpRequest, response, credentials) -> HttpResponse:
-    """django-axes' answer to a locked-out sign-in: the page a wrong password gets."""
+    """django-axes' answer to a locked-out sign-in: the page a wrong password gets, after
+    as long a wait (the password is hashed once, as for a wrong one), so that neither the
+    page nor its timing tells a lockout from a wrong password."""
+    from django.contrib.auth import get_user_model
+
+    if request.content_type == "application/json":  # the passkey script's requests
+        return JsonResponse({"detail": str(SIGN_IN_REFUSED), "code": "refused"}, status=403)
+    get_user_model()().set_password(request.POST.get("password", ""))
     return _refused_page(request)
 
 
-def _next(request: HttpRequest) -> str:
+def safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -151,7 +163,7 @@ def _next(request: HttpRequest) -> str:
 
 
 def _with_next(name: str, request: HttpRequest) -> str:
-    target = _next(request)
+    target = safe_next(request)
     return reverse(name) + (f"?{urlencode({'next': target})}" if target else "")
 
 
@@ -182,15 +194,51 @@ def _signed_in(request: HttpRequest, device) -> None:
         session_key=before,
         defaults={"session_key": request.session.session_key, "user": request.user},
     )
+    request.session[VERIFIED_AT] = timezone.now().timestamp()
     axes_reset(username=hashed_username(request))
     security_log(SecurityEventKind.SIGNED_IN, request=request, user=request.user)
 
 
-def _allowed(request: HttpRequest) -> bool:
+def second_step_passed(request: HttpRequest, device) -> None:
+    """A code or passkey was accepted: it signs the session in or, in a session signed in
+    already, confirms that the person at the keyboard is still its owner."""
+    if request.user.is_verified():
+        request.session[VERIFIED_AT] = timezone.now().timestamp()
+    else:
+        _signed_in(request, device)
+
+
+def recently_verified(request: HttpRequest) -> bool:
+    """Whether this session passed a second step in the last STAFF_RECHECK_MINUTES."""
+    at = request.session.get(VERIFIED_AT)
+    return bool(
+        request.user.is_verified()
+        and at is not None
+        and timezone.now().timestamp() - at <= settings.STAFF_RECHECK_MINUTES * 60
+    )
+
+
+def _confirm_first(request: HttpRequest, then: str) -> HttpResponse:
+    return redirect(f"{reverse('staff-verify')}?{urlencode({'next': then})}")
+
+
+def _matching_device(user, code: str):
+    """The device a code is for, if it is right. Six digits are an authenticator's code,
+    anything else a recovery code: only that kind of device is tried, so that mistyped
+    authenticator codes do not slow down the recovery codes (django-otp throttles each
+    device it tries and fails), nor the other way round."""
+    kind = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    for device in devices_for_user(user):
+        if isinstance(device, kind) and device.verify_token(code):
+            return device
+    return None
+
+
+def allowed(request: HttpRequest) -> bool:
     return AxesProxyHandler.is_allowed(request, {"username": request.user.get_username()})
 
 
-def _failed(request: HttpRequest, kind: str) -> bool:
+def failed(request: HttpRequest, kind: str) -> bool:
     """Count a failed code against the account and the address; True if that locked
     them out (the session then ends)."""
     user = request.user
@@ -198,7 +246,7 @@ def _failed(request: HttpRequest, kind: str) -> bool:
     user_login_failed.send(
         sender=__name__, credentials={"username": user.get_username()}, request=request
     )
-    if _allowed(request):
+    if allowed(request):
         return False
     logout(request)
     return True
@@ -207,20 +255,22 @@ def _failed(request: HttpRequest, kind: str) -> bool:
 @require_http_methods(["GET", "POST"])
 @login_required
 def verify(request: HttpRequest) -> HttpResponse:
+    """The second step: after the password, or again before a change of second factor."""
     user = request.user
-    if user.is_verified():
-        return redirect(_next(request) or "staff-home")
+    confirming = user.is_verified()
+    if confirming and recently_verified(request):
+        return redirect(safe_next(request) or "staff-home")
     if not user_has_device(user):
         return redirect(_with_next("staff-enrol", request))
-    if not _allowed(request):
+    if not allowed(request):
         logout(request)
         return _refused_page(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            device = match_token(user, form.cleaned_data["code"])
+            device = _matching_device(user, form.cleaned_data["code"])
         if device is not None:
-            _signed_in(request, device)
+            second_step_passed(request, device)
             if isinstance(device, StaticDevice):
                 security_log(SecurityEventKind.RECOVERY_CODE_USED, request=request, user=user)
                 left = StaticToken.objects.filter(device=device).count()
@@ -232,14 +282,19 @@ def verify(request: HttpRequest) -> HttpResponse:
                     )
                     % {"left": left},
                 )
-            return redirect(_next(request) or "staff-home")
-        if _failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
+            return redirect(safe_next(request) or "staff-home")
+        if failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
             return _refused_page(request)
         form.add_error("code", _("This code did not work. Codes change every 30 seconds."))
     return render(
         request,
         "registration/verify.html",
-        {"form": form, "next": _next(request)},
+        {
+            "form": form,
+            "next": safe_next(request),
+            "confirming": confirming,
+            "passkeys": WebAuthnCredential.objects.filter(user=user, confirmed=True).exists(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -283,7 +338,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not _may_enrol(request):
         return redirect(_with_next("staff-verify", request))
-    if not _allowed(request):
+    if user.is_verified() and not recently_verified(request):
+        return _confirm_first(request, request.get_full_path())
+    if not allowed(request):
         logout(request)
         return _refused_page(request)
     device = _enrolling(request, create=True)
@@ -302,23 +359,24 @@ def enrol(request: HttpRequest) -> HttpResponse:
             security_log(SecurityEventKind.FACTOR_ENROLLED, request=request, user=user)
             if replacing:
                 otp_login(request, device)
+                request.session[VERIFIED_AT] = timezone.now().timestamp()
             else:
                 _signed_in(request, device)
             # Every other session of the account ends, those still at their password
             # step included: a new second factor is trusted from this browser only.
-            _end_other_sessions(request)
+            end_other_sessions(request)
             return render(
                 request,
                 "registration/recovery_codes.html",
-                {"codes": codes, "next": _next(request)},
+                {"codes": codes, "next": safe_next(request)},
             )
-        if _failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
+        if failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
             return _refused_page(request)
         form.add_error("code", _("This code did not work. Check the time on your phone."))
     return render(
         request,
         "registration/enrol.html",
-        {"form": form, "secret": _base32(device), "next": _next(request)},
+        {"form": form, "secret": _base32(device), "next": safe_next(request)},
         status=400 if form.errors else 200,
     )
 
@@ -342,7 +400,8 @@ def enrol_qr(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _end_other_sessions(request: HttpRequest) -> int:
+def end_other_sessions(request: HttpRequest) -> int:
+    """Sign the person out everywhere but in this browser."""
     return end_sessions(request.user, keep=request.session.session_key)
 
 
@@ -367,6 +426,12 @@ def security_page(request: HttpRequest) -> HttpResponse:
             "recovery_left": StaticToken.objects.filter(
                 device__user=request.user, device__name="recovery"
             ).count(),
+            "passkeys": WebAuthnCredential.objects.filter(
+                user=request.user, confirmed=True
+            ).order_by("created_at"),
+            # Changing a second factor needs a recent second step; the page says so
+            # instead of offering buttons that would only send the person to confirm.
+            "may_change": recently_verified(request),
         },
     )
 
@@ -374,9 +439,28 @@ def security_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
+    if not recently_verified(request):
+        return _confirm_first(request, reverse("staff-security"))
     codes = _new_recovery_codes(request.user)
     security_log(SecurityEventKind.RECOVERY_CODES_RENEWED, request=request, user=request.user)
     return render(request, "registration/recovery_codes.html", {"codes": codes, "next": ""})
+
+
+@require_POST
+@login_required
+def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    if not recently_verified(request):
+        return _confirm_first(request, reverse("staff-security"))
+    removed, _rows = WebAuthnCredential.objects.filter(user=request.user, pk=pk).delete()
+    if removed:
+        security_log(
+            SecurityEventKind.FACTOR_REMOVED, request=request, user=request.user, detail="passkey"
+        )
+        end_other_sessions(request)
+        messages.success(
+            request, _("The passkey has been removed; you are signed out everywhere else.")
+        )
+    return redirect("staff-security")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -388,7 +472,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)  # keeps this session (update_session_auth_hash)
-        _end_other_sessions(self.request)
+        end_other_sessions(self.request)
         security_log(SecurityEventKind.PASSWORD_CHANGED, request=self.request, user=form.user)
         messages.success(
             self.request, _("Your password has been changed; you are signed out everywhere else.")

@@ -8,8 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp import devices_for_user
 
 from .models import RoleRequest, RoleRequestStatus, SecurityEventKind
 from .roles import HANDLING_ROLES, Role, staff_with_roles
@@ -138,8 +137,8 @@ def second_factors_reset(*, user, by, request=None) -> None:
     from cases.outbox import outbox_enqueue
     from institute.models import mail_language
 
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    for device in devices_for_user(user, confirmed=None):  # every kind: apps, codes, passkeys
+        device.delete()
     security_log(SecurityEventKind.FACTORS_RESET, request=request, user=user, by=by)
     account_changed_by_admin(user=user, by=by, what=["second_factors"], request=request)
     if user.email:

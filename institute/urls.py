@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from intake import views as intake_views
 
-from . import signin, views
+from . import passkeys, signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,6 +27,12 @@ urlpatterns = [
         name="staff-recovery-codes",
     ),
     path("staff/security/password/", signin.PasswordChangeView.as_view(), name="staff-password"),
+    path("staff/security/passkeys/", include(passkeys)),
+    path(
+        "staff/security/passkeys/<int:pk>/remove/",
+        signin.passkey_remove,
+        name="staff-passkey-remove",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -74,7 +74,13 @@ def staff_roles(request: HttpRequest) -> HttpResponse:
             message = str(error) if isinstance(error, StaffingError) else _("Unknown request.")
             messages.error(request, message)
         return redirect("staff-roles")
-    since = timezone.now() - timedelta(hours=settings.STAFF_SESSION_HOURS)
+    # A session is live within both limits; one idle for longer ends at its next
+    # request, and a browser closed without signing out leaves one that never comes.
+    now = timezone.now()
+    live = {
+        "signed_in_at__gte": now - timedelta(hours=settings.STAFF_SESSION_HOURS),
+        "last_seen__gte": now - timedelta(minutes=settings.STAFF_IDLE_MINUTES),
+    }
     return render(
         request,
         "institute/staff_roles.html",
@@ -82,7 +88,7 @@ def staff_roles(request: HttpRequest) -> HttpResponse:
             "pending": RoleRequest.objects.filter(status=RoleRequestStatus.PENDING)
             .select_related("user", "requested_by")
             .order_by("requested_at"),
-            "sessions": StaffSession.objects.filter(signed_in_at__gte=since)
+            "sessions": StaffSession.objects.filter(**live)
             .select_related("user")
             .order_by("user__username", "-signed_in_at"),
             "roles": dict(Role.choices),

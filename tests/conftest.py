@@ -146,7 +146,7 @@ def _force_login_with_a_second_factor(monkeypatch):
     from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
 
-    from institute.signin import LAST_SEEN, SIGNED_IN_AT
+    from institute.signin import LAST_SEEN, SIGNED_IN_AT, VERIFIED_AT
 
     password_only = Client.force_login
 
@@ -155,7 +155,8 @@ def _force_login_with_a_second_factor(monkeypatch):
         session = self.session
         session[DEVICE_ID_SESSION_KEY] = _second_factor(user).persistent_id
         # As the sign-in page leaves a session (institute.signin.SignInView).
-        session[SIGNED_IN_AT] = session[LAST_SEEN] = timezone.now().timestamp()
+        now = timezone.now().timestamp()
+        session[SIGNED_IN_AT] = session[LAST_SEEN] = session[VERIFIED_AT] = now
         session.save()
 
     monkeypatch.setattr(Client, "force_login_password_only", password_only, raising=False)

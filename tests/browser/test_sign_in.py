@@ -4,12 +4,15 @@ the enrolment page's key, recovery codes, sign out, and back in with password an
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_otp.oath import totp
 
+from institute.demo import DEMO_PASSWORD
+from institute.models import SecurityEvent, SecurityEventKind
 from institute.roles import Role
 from tests.browser.conftest import accessibility_violations, staff_log_in
 
@@ -85,4 +88,61 @@ def test_the_security_and_roles_pages_pass_axe(desk, live_server, users):
     with desk.page.expect_navigation():
         desk.page.click("form[data-form=password] button[type=submit]")
     assert accessibility_violations(desk.page) == []
+    assert desk.foreign_requests == [] and desk.errors == []
+
+
+def test_a_passkey_added_on_the_security_page_is_the_second_step_next_time(
+    desk, live_server, users, settings
+):
+    """Chromium's virtual authenticator stands in for a security key or a phone."""
+    page = desk.page
+    base = live_server.url
+    settings.OTP_WEBAUTHN_RP_ID = urlsplit(base).hostname
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [base]
+    devtools = desk.context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    staff_log_in(desk, "coordinator")
+    page.goto(f"{base}/staff/security/")
+    assert page.locator("[data-passkeys] li").count() == 0
+    assert accessibility_violations(page) == []
+    with page.expect_navigation():  # added: the page shows itself again, with the passkey
+        page.click("#passkey-register-button")
+    assert page.locator("[data-passkeys] li").count() == 1
+    assert "Your passkey has been added" in page.text_content("main")
+    assert accessibility_violations(page) == []
+
+    with page.expect_navigation():
+        page.click("nav form[action='/staff/logout/'] button")
+    page.goto(f"{base}/staff/login/")
+    page.fill("#id_username", "coordinator")
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/staff/security/verify/" in page.url
+    page.wait_for_selector("#passkey-verification-button")
+    assert accessibility_violations(page) == []
+    with page.expect_navigation():
+        page.click("#passkey-verification-button")
+    assert "/staff/security/verify/" not in page.url and "/staff/login/" not in page.url
+    page.goto(f"{base}/staff/dossiers/")
+    assert "/staff/dossiers/" in page.url
+    assert (
+        SecurityEvent.objects.filter(
+            kind=SecurityEventKind.SIGNED_IN, user=users["coordinator"]
+        ).count()
+        == 2
+    )
     assert desk.foreign_requests == [] and desk.errors == []

@@ -125,3 +125,27 @@ def test_every_string_in_the_code_is_in_the_catalogues(tmp_path):
         known = {e.msgid for e in read_po(_catalogue(language))[1:]}
         missing = sorted(extracted - known)
         assert missing == [], f"not in {language}: run `make messages` and translate"
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de"])  # English: the library's own
+def test_every_message_of_the_passkey_script_is_translated(language):
+    """django-otp-webauthn's script speaks through Django's JavaScript catalogue; the
+    project's djangojs catalogue covers each of its messages (the library has no French,
+    and a new version's new message would otherwise show in English)."""
+    import django_otp_webauthn
+
+    scripts = Path(django_otp_webauthn.__file__).parent / "static" / "django_otp_webauthn"
+    source = "".join(path.read_text() for path in scripts.glob("*.js"))
+    wanted = set(re.findall(r'gettext\("((?:[^"\\]|\\.)+)"\)', source))
+    assert len(wanted) > 15
+    path = ROOT / "locale" / language / "LC_MESSAGES" / "djangojs.po"
+    translated = {e.msgid for e in read_po(path)[1:] if e.msgstr.get(0) and not e.fuzzy}
+    assert sorted(wanted - translated) == []
+
+
+def test_the_passkey_script_gets_its_messages_in_the_persons_language(client):
+    from django.urls import reverse
+
+    french = client.get(reverse("otp_webauthn:js-i18n-catalog"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.status_code == 200
+    assert "Confirmer avec une cl\\u00e9 d\\u2019acc\\u00e8s" in french.content.decode()

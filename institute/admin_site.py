@@ -7,6 +7,7 @@ admin never shows a dossier's personal fields.
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,11 @@ class InstituteAdminSite(admin.AdminSite):
             )
             raise PermissionDenied
         return redirect_to_login(request.GET.get("next", reverse("admin:index")))
+
+    def password_change(self, request: HttpRequest, extra_context=None):
+        """One's own password changes on the staff side, where the change is logged and
+        ends one's other sessions."""
+        return redirect("staff-password")
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -28,7 +28,7 @@ from django_otp_webauthn import exceptions
 from django_otp_webauthn import views as webauthn
 from django_otp_webauthn.models import WebAuthnCredential
 
-from . import signin
+from . import lockout, signin
 from .models import SecurityEventKind
 from .security import security_log
 
@@ -75,7 +75,7 @@ class _SecondStep:
         request = self.request
         if not request.user.is_authenticated:
             raise exceptions.PasswordlessLoginDisabled()
-        if not signin.allowed(request):
+        if not lockout.allowed(request):
             logout(request)
             raise Refused()
 
@@ -86,12 +86,25 @@ class VerifyBegin(_Answers, _SecondStep, webauthn.BeginCredentialAuthenticationV
 
 class VerifyComplete(_Answers, _SecondStep, webauthn.CompleteCredentialAuthenticationView):
     def post(self, request: HttpRequest, *args, **kwargs):
+        outcome = {}
+
+        def check():
+            # The library's error is kept, not raised here: raised, it would undo the
+            # transaction, and with it the removal of the used challenge from the session.
+            try:
+                outcome["response"] = super(VerifyComplete, self).post(request, *args, **kwargs)
+            except exceptions.OTPWebAuthnApiError as error:
+                outcome["error"] = error
+                return None
+            return True
+
         try:
-            return super().post(request, *args, **kwargs)
-        except exceptions.OTPWebAuthnApiError:
-            if signin.failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
-                raise Refused() from None
-            raise
+            signin.check_second_step(request, check)
+        except signin.Locked:
+            raise Refused() from None
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
 
     def complete_auth(self, device: WebAuthnCredential) -> None:
         signin.second_step_passed(self.request, device)

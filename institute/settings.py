@@ -329,7 +329,7 @@ SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
 SIGN_IN_COOLOFF_MINUTES = env_int("SIGN_IN_COOLOFF_MINUTES", 15)
 AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_COOLOFF_TIME = "institute.signin.cool_off"
+AXES_COOLOFF_TIME = "institute.lockout.cool_off"
 AXES_LOCKOUT_CALLABLE = "institute.signin.locked_out"
 # Per address means per keyed hash of the address (IPv6: of its /64), never in clear.
 AXES_CLIENT_IP_CALLABLE = "institute.clients.client_pseudonym"
@@ -347,12 +347,15 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # lockout is not cut short by someone else's shorter one.
 AXES_USE_ATTEMPT_EXPIRATION = True
 # What django-axes keeps of a failed post: never a code, a token or where it led.
-AXES_SENSITIVE_PARAMETERS = ["password", "code", "csrfmiddlewaretoken", "next"]
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "code", "csrfmiddlewaretoken", "next"]
+# Its log lines name clients by hashes only; it keeps no user agent.
+AXES_CLIENT_STR_CALLABLE = "institute.lockout.client_string"
+AXES_HANDLER = "institute.lockout.QuietDatabaseHandler"
 # Its attempts (which hold addresses) are not shown in the admin; a lockout ends by itself.
 AXES_ENABLE_ADMIN = False
 # The username it counts is a keyed hash of the name as typed and normalised: a password
 # typed into the username field is never stored.
-AXES_USERNAME_CALLABLE = "institute.signin.hashed_username"
+AXES_USERNAME_CALLABLE = "institute.lockout.hashed_username"
 # Messages (one may say how many recovery codes are left) stay in the session, not in a
 # readable cookie of their own.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

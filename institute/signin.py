@@ -10,51 +10,49 @@
 - ``enrol``: an account without a second factor (new, or reset by an administrator) sets
   one up before it sees anything else: a QR code drawn here, a code to confirm it, and
   ten recovery codes shown once.
-- Failures, password or code, count per account and per address (django-axes); past
-  ``SIGN_IN_FAILURE_LIMIT`` everything is refused for a cool-off that doubles with each
-  lockout of the last day. A refusal always reads like a wrong password.
+- Failures, password or code, count per account and per address (``institute.lockout``,
+  django-axes). A refusal always reads like a wrong password.
+- The person's own settings (password, authenticator, recovery codes, passkeys) are in
+  ``institute.account``; passkeys in ``institute.passkeys``.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import unicodedata
-from datetime import timedelta
+from collections.abc import Callable
 from importlib import import_module
 from urllib.parse import urlencode
 
 import segno
-from axes.handlers.proxy import AxesProxyHandler
-from axes.signals import user_locked_out
 from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_out, user_login_failed
 from django.db import transaction
-from django.db.models import Q
 from django.dispatch import receiver
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from .clients import client_key, keyed_hash
-from .models import SecurityEvent, SecurityEventKind, StaffSession
+from .lockout import SECOND_STEP_SENDER, allowed, attempted_username, hashed_username
+from .models import SecurityEventKind, StaffSession
 from .security import security_log
 
 SIGNED_IN_AT = "staff_signed_in_at"
@@ -86,59 +84,19 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).lower()
 
 
-def _normalised(username: str) -> str:
-    # As Django's sign-in form reads it: Unicode NFKC, no surrounding spaces.
-    return unicodedata.normalize("NFKC", username or "").strip()
-
-
-def _username(request: HttpRequest, credentials: dict | None = None) -> str:
-    """The username a sign-in attempt is about, normalised."""
-    credentials = credentials or getattr(request, "axes_credentials", None) or {}
-    if credentials.get("username"):
-        return _normalised(credentials["username"])
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return user.get_username()
-    return _normalised(request.POST.get("username", ""))
-
-
-def hashed_username(request: HttpRequest, credentials: dict | None = None) -> str:
-    """What django-axes counts failures under: a keyed hash of the normalised username,
-    so a password typed into the username field is never stored, and " name" counts as
-    "name"."""
-    return keyed_hash("username", _username(request, credentials))
-
-
-def cool_off(request: HttpRequest | None) -> timedelta:
-    """How long a lockout lasts: SIGN_IN_COOLOFF_MINUTES, doubled for every earlier
-    lockout of the same account or address in the last day, at most a day."""
-    base = timedelta(minutes=settings.SIGN_IN_COOLOFF_MINUTES)
-    if request is None:
-        return base
-    since = timezone.now() - timedelta(days=1)
-    earlier = SecurityEvent.objects.filter(
-        _same_account_or_address(request), kind=SecurityEventKind.LOCKED_OUT, at__gte=since
-    ).count()
-    return min(base * 2 ** max(earlier - 1, 0), timedelta(days=1))
-
-
-def _same_account_or_address(request: HttpRequest) -> Q:
-    same = Q(address_hash=client_key(request))
-    username = _username(request)
-    if username:
-        same |= Q(user__username=username)
-    return same
-
-
 def _refused_page(request: HttpRequest) -> HttpResponse:
     """The sign-in page with the one refusal message, whatever the reason (a wrong
     password, a wrong code, a lockout): it never tells which, nor whether the account
     exists. The form is not validated again, which would count another attempt."""
-    form = SignInForm(request, data={"username": _username(request)})
+    form = SignInForm(request, data={"username": attempted_username(request)})
     form.cleaned_data = {}
     form._errors = ErrorDict()  # what full_clean() starts from
     form.add_error(None, SIGN_IN_REFUSED)
-    return render(request, "registration/login.html", {"form": form, "next": safe_next(request)})
+    response = render(
+        request, "registration/login.html", {"form": form, "next": safe_next(request)}
+    )
+    add_never_cache_headers(response)  # as the sign-in page's own answers have
+    return response
 
 
 def locked_out(request: HttpRequest, response, credentials) -> HttpResponse:
@@ -172,8 +130,14 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = False
 
     def form_valid(self, form):
+        if self.request.user.is_authenticated:
+            # Someone signs in over a session (theirs or another account's): it ends
+            # first, so that the new one starts from its password step, with its own id.
+            logout(self.request)
         super().form_valid(form)  # django.contrib.auth.login: a new session id
         session = self.request.session
+        if session.session_key is None:
+            session.save()
         session[SIGNED_IN_AT] = session[LAST_SEEN] = timezone.now().timestamp()
         user = form.get_user()
         # Registered already, so that it can be ended from elsewhere (a password
@@ -190,13 +154,19 @@ def _signed_in(request: HttpRequest, device) -> None:
     otp_login(request, device)
     before = request.session.session_key
     request.session.cycle_key()  # a new session id at the change of privilege
-    StaffSession.objects.update_or_create(
-        session_key=before,
-        defaults={"session_key": request.session.session_key, "user": request.user},
-    )
+    session_renamed(request, before)
     request.session[VERIFIED_AT] = timezone.now().timestamp()
     axes_reset(username=hashed_username(request))
     security_log(SecurityEventKind.SIGNED_IN, request=request, user=request.user)
+
+
+def session_renamed(request: HttpRequest, before: str | None) -> None:
+    """The session got a new id (a sign-in step, a password change): its row in the
+    register follows, so that it can still be listed and ended."""
+    StaffSession.objects.update_or_create(
+        session_key=before or "",
+        defaults={"session_key": request.session.session_key, "user": request.user},
+    )
 
 
 def second_step_passed(request: HttpRequest, device) -> None:
@@ -218,7 +188,7 @@ def recently_verified(request: HttpRequest) -> bool:
     )
 
 
-def _confirm_first(request: HttpRequest, then: str) -> HttpResponse:
+def confirm_first(request: HttpRequest, then: str) -> HttpResponse:
     return redirect(f"{reverse('staff-verify')}?{urlencode({'next': then})}")
 
 
@@ -234,22 +204,35 @@ def _matching_device(user, code: str):
     return None
 
 
-def allowed(request: HttpRequest) -> bool:
-    return AxesProxyHandler.is_allowed(request, {"username": request.user.get_username()})
+class Locked(Exception):
+    """Signing in is paused for this account or address; the session has ended."""
 
 
-def failed(request: HttpRequest, kind: str) -> bool:
-    """Count a failed code against the account and the address; True if that locked
-    them out (the session then ends)."""
+def check_second_step(request: HttpRequest, check: Callable[[], object | None]):
+    """Run ``check`` (a code or passkey check: the device that matched, or None) while
+    holding the account's row, so that attempts sent at the same moment take turns: a
+    one-time code is accepted once, and no more attempts are checked than the lockout
+    allows. A failure is counted before the row is released. Raises Locked, the session
+    ended, when the account or its address is (or has just become) locked out."""
     user = request.user
-    security_log(kind, request=request, user=user)
-    user_login_failed.send(
-        sender=__name__, credentials={"username": user.get_username()}, request=request
-    )
-    if allowed(request):
-        return False
-    logout(request)
-    return True
+    with transaction.atomic():
+        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+        locked = not allowed(request)
+        if not locked:
+            device = check()
+            if device is not None:
+                return device
+            security_log(SecurityEventKind.SECOND_FACTOR_FAILED, request=request, user=user)
+            user_login_failed.send(
+                sender=SECOND_STEP_SENDER,
+                credentials={"username": user.get_username()},
+                request=request,
+            )
+            locked = not allowed(request)
+    if locked:
+        logout(request)
+        raise Locked
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -265,10 +248,16 @@ def verify(request: HttpRequest) -> HttpResponse:
     if not allowed(request):
         logout(request)
         return _refused_page(request)
+    passkeys = WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
     form = CodeForm(request.POST or None)
+    if passkeys:  # the passkey button comes first; the keyboard should not skip it
+        form.fields["code"].widget.attrs.pop("autofocus", None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            device = _matching_device(user, form.cleaned_data["code"])
+        code = form.cleaned_data["code"]
+        try:
+            device = check_second_step(request, lambda: _matching_device(user, code))
+        except Locked:
+            return _refused_page(request)
         if device is not None:
             second_step_passed(request, device)
             if isinstance(device, StaticDevice):
@@ -283,8 +272,6 @@ def verify(request: HttpRequest) -> HttpResponse:
                     % {"left": left},
                 )
             return redirect(safe_next(request) or "staff-home")
-        if failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
-            return _refused_page(request)
         form.add_error("code", _("This code did not work. Codes change every 30 seconds."))
     return render(
         request,
@@ -293,13 +280,13 @@ def verify(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": safe_next(request),
             "confirming": confirming,
-            "passkeys": WebAuthnCredential.objects.filter(user=user, confirmed=True).exists(),
+            "passkeys": passkeys,
         },
         status=400 if form.errors else 200,
     )
 
 
-def _new_recovery_codes(user) -> list[str]:
+def new_recovery_codes(user) -> list[str]:
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name="recovery", defaults={"confirmed": True}
     )
@@ -339,21 +326,28 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if not _may_enrol(request):
         return redirect(_with_next("staff-verify", request))
     if user.is_verified() and not recently_verified(request):
-        return _confirm_first(request, request.get_full_path())
+        return confirm_first(request, request.get_full_path())
     if not allowed(request):
         logout(request)
         return _refused_page(request)
     device = _enrolling(request, create=True)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        code = form.cleaned_data["code"]
+        try:
+            confirmed = check_second_step(
+                request, lambda: device if device.verify_token(code) else None
+            )
+        except Locked:
+            return _refused_page(request)
+        if confirmed is not None:
             with transaction.atomic():
                 # Only this session's authenticator stays: any other, confirmed or
                 # being set up elsewhere, goes.
                 TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                codes = _new_recovery_codes(user)
+                codes = new_recovery_codes(user)
             replacing = user.is_verified()
             request.session.pop(ENROLLING, None)
             security_log(SecurityEventKind.FACTOR_ENROLLED, request=request, user=user)
@@ -370,8 +364,6 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 "registration/recovery_codes.html",
                 {"codes": codes, "next": safe_next(request)},
             )
-        if failed(request, SecurityEventKind.SECOND_FACTOR_FAILED):
-            return _refused_page(request)
         form.add_error("code", _("This code did not work. Check the time on your phone."))
     return render(
         request,
@@ -414,100 +406,6 @@ def end_sessions(user, *, keep: str | None = None) -> int:
         row.delete()
         ended += 1
     return ended
-
-
-@require_GET
-@login_required
-def security_page(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "registration/security.html",
-        {
-            "recovery_left": StaticToken.objects.filter(
-                device__user=request.user, device__name="recovery"
-            ).count(),
-            "passkeys": WebAuthnCredential.objects.filter(
-                user=request.user, confirmed=True
-            ).order_by("created_at"),
-            # Changing a second factor needs a recent second step; the page says so
-            # instead of offering buttons that would only send the person to confirm.
-            "may_change": recently_verified(request),
-        },
-    )
-
-
-@require_POST
-@login_required
-def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
-    if not recently_verified(request):
-        return _confirm_first(request, reverse("staff-security"))
-    codes = _new_recovery_codes(request.user)
-    security_log(SecurityEventKind.RECOVERY_CODES_RENEWED, request=request, user=request.user)
-    return render(request, "registration/recovery_codes.html", {"codes": codes, "next": ""})
-
-
-@require_POST
-@login_required
-def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    if not recently_verified(request):
-        return _confirm_first(request, reverse("staff-security"))
-    removed, _rows = WebAuthnCredential.objects.filter(user=request.user, pk=pk).delete()
-    if removed:
-        security_log(
-            SecurityEventKind.FACTOR_REMOVED, request=request, user=request.user, detail="passkey"
-        )
-        end_other_sessions(request)
-        messages.success(
-            request, _("The passkey has been removed; you are signed out everywhere else.")
-        )
-    return redirect("staff-security")
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    form_class = PasswordChangeForm
-    template_name = "registration/password_change.html"
-
-    def get_success_url(self):
-        return reverse("staff-security")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)  # keeps this session (update_session_auth_hash)
-        end_other_sessions(self.request)
-        security_log(SecurityEventKind.PASSWORD_CHANGED, request=self.request, user=form.user)
-        messages.success(
-            self.request, _("Your password has been changed; you are signed out everywhere else.")
-        )
-        return response
-
-
-@receiver(user_login_failed)
-def _log_failed_password(sender, credentials, request=None, **kwargs) -> None:
-    if sender == __name__:  # a failed code, logged where it happened
-        return
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(username=credentials.get("username", "")).first()
-    security_log(SecurityEventKind.SIGN_IN_FAILED, request=request, user=user)
-
-
-@receiver(user_locked_out)
-def _log_locked_out(sender, request=None, username=None, **kwargs) -> None:
-    """One event per lockout: attempts refused while it lasts are sign-in failures, not
-    new lockouts (each lockout of the day doubles the next one's length)."""
-    from django.contrib.auth import get_user_model
-
-    # ``username`` is the hash django-axes counts; the request says whose it is.
-    name = _username(request) if request is not None else ""
-    user = get_user_model().objects.filter(username=name).first() if name else None
-    if request is not None:
-        ongoing = SecurityEvent.objects.filter(
-            _same_account_or_address(request),
-            kind=SecurityEventKind.LOCKED_OUT,
-            at__gte=timezone.now() - cool_off(request),
-        )
-        if ongoing.exists():
-            return
-    security_log(SecurityEventKind.LOCKED_OUT, request=request, user=user)
 
 
 @receiver(user_logged_out)

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from intake import views as intake_views
 
-from . import passkeys, signin, views
+from . import account, passkeys, signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,21 +16,21 @@ urlpatterns = [
     path("staff/statistics/", include("reporting.urls")),
     path("staff/login/", signin.SignInView.as_view(), name="login"),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("staff/security/", signin.security_page, name="staff-security"),
+    path("staff/security/", account.security_page, name="staff-security"),
     path("staff/roles/", views.staff_roles, name="staff-roles"),
     path("staff/security/verify/", signin.verify, name="staff-verify"),
     path("staff/security/enrol/", signin.enrol, name="staff-enrol"),
     path("staff/security/enrol/qr.svg", signin.enrol_qr, name="staff-enrol-qr"),
     path(
         "staff/security/recovery-codes/",
-        signin.recovery_codes_renew,
+        account.recovery_codes_renew,
         name="staff-recovery-codes",
     ),
-    path("staff/security/password/", signin.PasswordChangeView.as_view(), name="staff-password"),
+    path("staff/security/password/", account.PasswordChangeView.as_view(), name="staff-password"),
     path("staff/security/passkeys/", include(passkeys)),
     path(
         "staff/security/passkeys/<int:pk>/remove/",
-        signin.passkey_remove,
+        account.passkey_remove,
         name="staff-passkey-remove",
     ),
     path("admin/", admin.site.urls),

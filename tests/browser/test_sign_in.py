@@ -91,15 +91,12 @@ def test_the_security_and_roles_pages_pass_axe(desk, live_server, users):
     assert desk.foreign_requests == [] and desk.errors == []
 
 
-def test_a_passkey_added_on_the_security_page_is_the_second_step_next_time(
-    desk, live_server, users, settings
-):
-    """Chromium's virtual authenticator stands in for a security key or a phone."""
-    page = desk.page
-    base = live_server.url
-    settings.OTP_WEBAUTHN_RP_ID = urlsplit(base).hostname
-    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [base]
-    devtools = desk.context.new_cdp_session(page)
+def _virtual_authenticator(desk, live_server, settings, *, touched: bool = True):
+    """Chromium's virtual authenticator in the desk's tab; ``touched=False``: a key that
+    waits for a touch that never comes."""
+    settings.OTP_WEBAUTHN_RP_ID = urlsplit(live_server.url).hostname
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    devtools = desk.context.new_cdp_session(desk.page)
     devtools.send("WebAuthn.enable")
     devtools.send(
         "WebAuthn.addVirtualAuthenticator",
@@ -110,10 +107,19 @@ def test_a_passkey_added_on_the_security_page_is_the_second_step_next_time(
                 "hasResidentKey": True,
                 "hasUserVerification": True,
                 "isUserVerified": True,
-                "automaticPresenceSimulation": True,
+                "automaticPresenceSimulation": touched,
             }
         },
     )
+
+
+def test_a_passkey_added_on_the_security_page_is_the_second_step_next_time(
+    desk, live_server, users, settings
+):
+    """Chromium's virtual authenticator stands in for a security key or a phone."""
+    page = desk.page
+    base = live_server.url
+    _virtual_authenticator(desk, live_server, settings)
     staff_log_in(desk, "coordinator")
     page.goto(f"{base}/staff/security/")
     assert page.locator("[data-passkeys] li").count() == 0
@@ -146,3 +152,45 @@ def test_a_passkey_added_on_the_security_page_is_the_second_step_next_time(
         == 2
     )
     assert desk.foreign_requests == [] and desk.errors == []
+
+
+def test_waiting_for_a_key_is_said_and_keeps_the_keyboard_focus(desk, live_server, users, settings):
+    _virtual_authenticator(desk, live_server, settings, touched=False)
+    staff_log_in(desk, "coordinator")
+    page = desk.page
+    page.goto(f"{live_server.url}/staff/security/")
+    page.focus("#passkey-register-button")
+    page.keyboard.press("Enter")
+    status = page.locator("#passkey-register-status-message")
+    status.wait_for()
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'passkey-register-status-message'"
+    )
+    assert status.text_content().strip() == status.get_attribute("data-waiting")
+    assert status.get_attribute("role") == "status"
+    assert accessibility_violations(page) == []
+
+
+def test_each_remove_button_says_which_passkey_it_removes(desk, live_server, users, settings):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    for n in (1, 2):
+        WebAuthnCredential.objects.create(
+            user=users["coordinator"],
+            name="passkey",
+            confirmed=True,
+            credential_id=f"credential-{n}".encode(),
+            public_key=b"-",
+            sign_count=0,
+        )
+    staff_log_in(desk, "coordinator")
+    page = desk.page
+    page.goto(f"{live_server.url}/staff/security/")
+    names = [
+        button.evaluate("b => b.textContent.trim()")
+        for button in page.locator("[data-passkeys] button").all()
+    ]
+    assert names == ["Remove passkey 1", "Remove passkey 2"]
+    described = page.locator("[data-passkeys] button").first.get_attribute("aria-describedby")
+    assert page.locator(f"#{described}").text_content().strip().startswith("Passkey 1:")
+    assert accessibility_violations(page) == []

@@ -19,7 +19,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from institute.models import SecurityEvent, SecurityEventKind, StaffSession
 from institute.passkeys import PASSKEY_FAILED
-from institute.signin import SIGN_IN_REFUSED, _new_recovery_codes
+from institute.signin import SIGN_IN_REFUSED, new_recovery_codes
 from institute.staffing import second_factors_reset
 from tests.conftest import current_code
 from tests.institute.test_signin import _code, _password, _refused, _sign_in
@@ -219,7 +219,7 @@ def test_passkeys_are_not_in_the_admin(users):
 
 def test_wrong_authenticator_codes_do_not_hold_up_a_recovery_code(users):
     coordinator = users["coordinator"]
-    recovery = _new_recovery_codes(coordinator)[0]
+    recovery = new_recovery_codes(coordinator)[0]
     client = Client()
     assert _password(client).status_code == 302
     for _ in range(3):
@@ -301,3 +301,78 @@ def test_a_staff_member_opening_the_admin_is_refused_and_logged(users):
     assert SecurityEvent.objects.filter(
         kind=SecurityEventKind.ACCESS_REFUSED, user=users["caseworker"], detail="admin"
     ).exists()
+
+
+# --- Found by an attacker-minded review ------------------------------------------------
+
+
+def test_after_a_password_change_the_session_can_still_be_ended(users):
+    from institute.demo import DEMO_PASSWORD
+
+    coordinator, worker = users["coordinator"], users["caseworker"]
+    desk = Client()
+    _sign_in(desk, worker)
+    new = "a much longer passphrase 2026"
+    changed = desk.post(
+        reverse("staff-password"),
+        {"old_password": DEMO_PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert changed.status_code == 302
+    assert desk.get("/staff/dossiers/").status_code == 200
+    coordinators = Client()
+    coordinators.force_login(coordinator)
+    page = coordinators.get(reverse("staff-roles")).content.decode()
+    assert f'data-session-user="{worker.get_username()}"' in page
+    coordinators.post(reverse("staff-roles"), {"end_sessions": worker.pk})
+    assert desk.get("/staff/dossiers/").status_code == 302
+
+
+def test_the_admin_password_change_page_leads_to_the_staff_one(users):
+    admin = Client()
+    _sign_in(admin, users["admin"])
+    response = admin.get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("staff-password")
+
+
+def test_django_axes_keeps_no_username_typed_and_no_browser(users, caplog):
+    client = Client(HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0) Firefox/140.0")
+    with caplog.at_level("INFO"):
+        _password(client, username="Sup3r-Secret-pw!", password="wrong")
+        _sign_in(Client(), users["caseworker"], address="192.0.2.40")
+    attempt = AccessAttempt.objects.get()
+    stored = " ".join(
+        str(value) for value in AccessAttempt.objects.values().get().values() if value
+    )
+    assert "Sup3r-Secret-pw!" not in stored
+    assert "Firefox" not in stored and attempt.user_agent == ""
+    assert "Sup3r-Secret-pw!" not in caplog.text
+    assert 'username: "caseworker"' not in caplog.text and "caseworker," not in caplog.text
+
+
+def test_signing_in_over_a_signed_in_session_starts_afresh(users):
+    coordinator, worker = users["coordinator"], users["caseworker"]
+    client = Client()
+    _sign_in(client, coordinator)
+    assert _password(client, worker.get_username()).status_code == 302
+    # The new account is at its password step: nothing opens before its second step.
+    assert client.get("/staff/dossiers/").status_code == 302
+    assert client.get(reverse("staff-verify")).status_code == 200
+    assert StaffSession.objects.filter(user=worker).count() == 1
+    assert not StaffSession.objects.filter(user=coordinator).exists()
+    # The same account entering its password again starts again too.
+    again = Client()
+    _sign_in(again, worker, address="192.0.2.41")
+    assert _password(again, worker.get_username(), address="192.0.2.41").status_code == 302
+    assert again.get("/staff/dossiers/").status_code == 302
+
+
+def test_a_lockout_has_the_headers_of_a_wrong_password(users, settings):
+    wrong = _password(Client(), password="wrong")
+    for _ in range(settings.SIGN_IN_FAILURE_LIMIT):
+        _password(Client(), password="wrong")
+    locked = _password(Client())
+    assert _refused(locked) and _refused(wrong)
+    assert locked.status_code == wrong.status_code
+    assert sorted(locked.headers) == sorted(wrong.headers)
+    assert locked["Cache-Control"] == wrong["Cache-Control"]

@@ -22,7 +22,7 @@ from institute.passkeys import PASSKEY_FAILED
 from institute.signin import SIGN_IN_REFUSED, new_recovery_codes
 from institute.staffing import second_factors_reset
 from tests.conftest import current_code
-from tests.institute.test_signin import _code, _password, _refused, _sign_in
+from tests.institute.test_signin import _change_password, _code, _password, _refused, _sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -307,16 +307,11 @@ def test_a_staff_member_opening_the_admin_is_refused_and_logged(users):
 
 
 def test_after_a_password_change_the_session_can_still_be_ended(users):
-    from institute.demo import DEMO_PASSWORD
-
     coordinator, worker = users["coordinator"], users["caseworker"]
     desk = Client()
     _sign_in(desk, worker)
     new = "a much longer passphrase 2026"
-    changed = desk.post(
-        reverse("staff-password"),
-        {"old_password": DEMO_PASSWORD, "new_password1": new, "new_password2": new},
-    )
+    changed = _change_password(desk, new)
     assert changed.status_code == 302
     assert desk.get("/staff/dossiers/").status_code == 200
     coordinators = Client()

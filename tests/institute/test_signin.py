@@ -46,6 +46,13 @@ def _sign_in(client, user, address="192.0.2.10"):
     assert _code(client, current_code(user), address=address).status_code == 302
 
 
+def _change_password(client, new: str, old: str = DEMO_PASSWORD):
+    return client.post(
+        reverse("staff-password"),
+        {"old_password": old, "new_password1": new, "new_password2": new},
+    )
+
+
 def _refused(response) -> bool:
     from django.utils.html import escape
 
@@ -195,10 +202,7 @@ def test_changing_the_password_signs_out_everywhere_else(users):
     with time_machine.travel(timezone.now() + timedelta(seconds=31)):
         _sign_in(desk, worker, address="192.0.2.11")
         new = "a much longer passphrase 2026"
-        changed = desk.post(
-            reverse("staff-password"),
-            {"old_password": DEMO_PASSWORD, "new_password1": new, "new_password2": new},
-        )
+        changed = _change_password(desk, new)
         assert changed.status_code == 302
         assert desk.get("/staff/dossiers/").status_code == 200
         assert phone.get("/staff/dossiers/").status_code == 302

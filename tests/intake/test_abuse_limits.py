@@ -4,14 +4,12 @@ flood without stopping a real person."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,6 +25,7 @@ from cases.models import (
 )
 from intake import receipts, throttle, views
 from tests.factories import DossierFactory
+from tests.helpers import at_once
 from tests.intake.conftest import PNG, report_data
 
 WRONG = "AAAA-BBBB-CCCC-DDDD"
@@ -37,30 +36,10 @@ def _url(name: str, language: str = "en") -> str:
         return reverse(name)
 
 
-def _at_once(count: int, post) -> list[int]:
-    """Run ``post(n)`` in ``count`` threads released together; their status codes."""
-    barrier = threading.Barrier(count)
-    statuses: list[int] = []
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            statuses.append(post(n))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return statuses
-
-
 @pytest.mark.django_db(transaction=True)
 def test_twelve_reports_at_once_from_one_address_get_five_receipts(users):
     url = _url("intake:report")
-    statuses = _at_once(12, lambda n: Client().post(url, report_data()).status_code)
+    statuses = at_once(12, lambda n: Client().post(url, report_data()).status_code)
     assert sorted(statuses) == [200] * 5 + [429] * 7
     assert Dossier.objects.count() == 5
 
@@ -68,7 +47,7 @@ def test_twelve_reports_at_once_from_one_address_get_five_receipts(users):
 @pytest.mark.django_db(transaction=True)
 def test_twelve_codes_at_once_from_one_address_try_five():
     url = _url("intake:followup-start")
-    statuses = _at_once(12, lambda n: Client().post(url, {"code": WRONG}).status_code)
+    statuses = at_once(12, lambda n: Client().post(url, {"code": WRONG}).status_code)
     assert sorted(statuses) == [400] * 5 + [429] * 7
 
 

@@ -25,7 +25,8 @@ from institute.models import SecurityEventKind
 from institute.roles import HANDLING_ROLES, Role, has_role
 from institute.security import security_log
 
-from .models import AccessAction, AccessLogEntry, Dossier, Evidence, Status
+from .choices import AccessAction, Status
+from .models import AccessLogEntry, Dossier, Evidence
 
 
 def visible_dossiers(user) -> QuerySet[Dossier]:

@@ -14,7 +14,8 @@ from functools import cache
 from django.conf import settings
 from django.utils import timezone
 
-from .models import BRUSSELS, Priority
+from .choices import Priority
+from .models import BRUSSELS
 
 
 def easter_sunday(year: int) -> date:

@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from institute.roles import HANDLING_ROLES, staff_with_roles
 from intake.forms import ReportForm
 
-from .models import (
+from .choices import (
     Channel,
     ClosureReason,
     ContactMethod,
-    Dossier,
     FormOfAbuse,
     Language,
     LegalBasis,
@@ -26,8 +25,8 @@ from .models import (
     TakedownMethod,
     TakedownOutcome,
     WaitingFor,
-    moment_in_range,
 )
+from .models import Dossier, moment_in_range
 from .services import DETAIL_FIELDS
 
 SORTS = {

@@ -21,7 +21,8 @@ from institute.models import mail_language
 from institute.roles import Role, staff_with_roles
 from institute.text import render_text
 
-from .models import BRUSSELS, Dossier, NotificationKind, OutboxMessage
+from .choices import NotificationKind
+from .models import BRUSSELS, Dossier, OutboxMessage
 
 logger = logging.getLogger(__name__)
 

@@ -24,16 +24,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .choices import EventKind, Status
 from .keyrotation import SWAP_SUFFIX
 from .models import (
     DOSSIER_PERSONAL_FIELDS,
     ContentLocation,
     Dossier,
     DossierEvent,
-    EventKind,
     Evidence,
     OutboxMessage,
-    Status,
     TakedownRequest,
 )
 from .services import DossierError

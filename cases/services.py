@@ -21,26 +21,28 @@ from django.utils.translation import gettext as _
 
 from institute.roles import HANDLING_ROLES, Role, has_role
 
-from .deadlines import first_contact_due, takedown_deadline
-from .evidence import check_evidence_files
-from .models import (
-    DOSSIER_PERSONAL_FIELDS,
+from .choices import (
     AgeBand,
     ClosureReason,
     ContactMethod,
-    ContentLocation,
-    Dossier,
-    DossierEvent,
     EventKind,
-    Evidence,
-    ReferenceCounter,
-    Referral,
     ReferralKind,
     ReferralOutcome,
     Status,
     TakedownOutcome,
-    TakedownRequest,
     WaitingFor,
+)
+from .deadlines import first_contact_due, takedown_deadline
+from .evidence import check_evidence_files
+from .models import (
+    DOSSIER_PERSONAL_FIELDS,
+    ContentLocation,
+    Dossier,
+    DossierEvent,
+    Evidence,
+    ReferenceCounter,
+    Referral,
+    TakedownRequest,
 )
 from .outbox import notify_assigned, notify_reporter_added, notify_reporter_message
 from .storage import files_removed_on_failure

@@ -10,7 +10,8 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .models import Dossier, DossierEvent, EventKind
+from .choices import EventKind
+from .models import Dossier, DossierEvent
 
 # Columns that change as a side effect of every save; not worth a line.
 _NOT_SHOWN = {"updated_at", "first_contact_due"}

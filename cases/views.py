@@ -26,6 +26,7 @@ from intake.services import previous_submission, report_submit
 
 from . import services
 from .access import dossier_for, record_access, staff_view, visible_dossier, visible_dossiers
+from .choices import AccessAction, Language, Priority, Status
 from .forms import (
     AssignForm,
     ContactForm,
@@ -41,18 +42,7 @@ from .forms import (
     TakedownOutcomeForm,
     TriageForm,
 )
-from .models import (
-    AccessAction,
-    AccessLogEntry,
-    ContentLocation,
-    Dossier,
-    Evidence,
-    Language,
-    Priority,
-    Referral,
-    Status,
-    TakedownRequest,
-)
+from .models import AccessLogEntry, ContentLocation, Dossier, Evidence, Referral, TakedownRequest
 from .timeline import timeline
 
 PAGE_SIZE = 25

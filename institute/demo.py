@@ -19,20 +19,17 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from cases.models import (
+from cases.choices import (
     AgeBand,
     AuthorRelation,
     Channel,
     ClosureReason,
     ContactMethod,
-    ContentLocation,
-    Dossier,
     Gender,
     ImagesMadeBy,
     Language,
     LegalBasis,
     OrganisationKind,
-    OutboxMessage,
     PlatformKind,
     ReferralKind,
     ReferralOutcome,
@@ -44,6 +41,7 @@ from cases.models import (
     WaitingFor,
     YesNoUnknown,
 )
+from cases.models import ContentLocation, Dossier, OutboxMessage
 from cases.services import (
     dossier_assign,
     dossier_contact_record,

@@ -46,7 +46,7 @@ def roles_changed_outside_staff_pages(*, user, before: set[str], by, request=Non
     """After an administrator edited ``user``'s groups (the admin): a role that opens
     dossiers is taken back and becomes a request for a coordinator; any other change
     stands. Every change is logged and the coordinators are told."""
-    from cases.models import NotificationKind
+    from cases.choices import NotificationKind
 
     after = set(user.groups.values_list("name", flat=True))
     requests = [
@@ -70,7 +70,7 @@ def account_changed_by_admin(*, user, by, what: list[str], request=None) -> list
     second factors, username, flags). Whoever does that could take the account over, so
     its roles that open dossiers are suspended until a coordinator confirms them again;
     its sessions end, and the coordinators are told."""
-    from cases.models import NotificationKind
+    from cases.choices import NotificationKind
 
     security_log(
         SecurityEventKind.ACCOUNT_CHANGED,
@@ -110,7 +110,7 @@ def _own_session(request, user) -> str | None:
 @transaction.atomic
 def role_request_decide(*, request_id: int, grant: bool, by, request=None) -> RoleRequest:
     """A coordinator confirms or refuses a role given in the admin."""
-    from cases.models import NotificationKind
+    from cases.choices import NotificationKind
 
     row = RoleRequest.objects.select_for_update().select_related("user").get(pk=request_id)
     if row.status != RoleRequestStatus.PENDING:
@@ -133,7 +133,7 @@ def role_request_decide(*, request_id: int, grant: bool, by, request=None) -> Ro
 def second_factors_reset(*, user, by, request=None) -> None:
     """Remove a person's second factors (a lost phone): they set up a new one at their
     next sign-in. Nobody reads a factor; every session of theirs ends; they are told."""
-    from cases.models import NotificationKind
+    from cases.choices import NotificationKind
     from cases.outbox import outbox_enqueue
     from institute.models import mail_language
 

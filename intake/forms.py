@@ -14,12 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cases.evidence import check_evidence_files
-from cases.models import (
+from cases.choices import (
     AgeBand,
     AuthorRelation,
-    ContentLocation,
-    Dossier,
     FormOfAbuse,
     Gender,
     ImagesMadeBy,
@@ -29,8 +26,9 @@ from cases.models import (
     ReporterType,
     StepTaken,
     YesNoUnknown,
-    moment_in_range,
 )
+from cases.evidence import check_evidence_files
+from cases.models import ContentLocation, Dossier, moment_in_range
 
 from . import receipts
 

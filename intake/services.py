@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.models import Channel, ContentLocation, Dossier
+from cases.choices import Channel
+from cases.models import ContentLocation, Dossier
 from cases.outbox import notify_new_report
 from cases.services import dossier_create, evidence_attach
 from cases.storage import files_removed_on_failure

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.models import Dossier, DossierEvent, EventKind, Status
+from cases.choices import EventKind, Status
+from cases.models import Dossier, DossierEvent
 from cases.services import DossierError, reporter_followup_add
 
 from . import receipts, throttle

@@ -11,7 +11,7 @@ import matplotlib
 from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 
-from cases.models import FormOfAbuse, Language, ReporterCategory
+from cases.choices import FormOfAbuse, Language, ReporterCategory
 
 from .publication import FORMS, Publication, Shown
 

@@ -30,13 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from cases.models import (
-    BRUSSELS,
+from cases.choices import (
     IMPORTED,
     Channel,
     ClosureReason,
-    Dossier,
-    DossierEvent,
     EventKind,
     FormOfAbuse,
     Gender,
@@ -47,6 +44,7 @@ from cases.models import (
     WaitingFor,
     YesNoUnknown,
 )
+from cases.models import BRUSSELS, Dossier, DossierEvent
 from cases.services import reserve_references
 
 from .models import StatisticsAction, StatisticsLogEntry

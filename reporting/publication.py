@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.models import (
+from cases.choices import (
     Channel,
     ClosureReason,
     FormOfAbuse,

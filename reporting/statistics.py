@@ -24,18 +24,16 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import (
-    BRUSSELS,
+from cases.choices import (
     Channel,
     ClosureReason,
-    Dossier,
     FormOfAbuse,
     Language,
     ReporterCategory,
     Status,
     TakedownOutcome,
-    TakedownRequest,
 )
+from cases.models import BRUSSELS, Dossier, TakedownRequest
 
 from .periods import Period
 

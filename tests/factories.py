@@ -5,15 +5,8 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from cases.models import (
-    Channel,
-    ContentLocation,
-    Dossier,
-    Gender,
-    Language,
-    PlatformKind,
-    ReporterType,
-)
+from cases.choices import Channel, Gender, Language, PlatformKind, ReporterType
+from cases.models import ContentLocation, Dossier
 from cases.services import dossier_create
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-from cases.models import Dossier, DossierEvent, EventKind, Status
+from cases.choices import EventKind, Status
+from cases.models import Dossier, DossierEvent
 from intake.views import STATUS_EXPLAINED
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,8 @@ the reporter reads the staff's message on the follow-up page."""
 
 import pytest
 
-from cases.models import Dossier, EventKind, Status, TakedownOutcome, TakedownRequest
+from cases.choices import EventKind, Status, TakedownOutcome
+from cases.models import Dossier, TakedownRequest
 from tests.browser.conftest import PHONE, Phone, staff_log_in
 from tests.browser.test_public_form import _fill_report
 

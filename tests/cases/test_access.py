@@ -7,7 +7,8 @@ from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 
 from cases.access import dossier_for, staff_view, visible_dossiers
-from cases.models import AccessLogEntry, Status
+from cases.choices import Status
+from cases.models import AccessLogEntry
 from cases.services import dossier_assign, dossier_transition
 from institute.roles import Role
 from tests.factories import DossierFactory

@@ -10,23 +10,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from cases.models import (
+from cases.choices import (
     ClosureReason,
     ContactMethod,
-    ContentLocation,
-    Dossier,
-    DossierEvent,
     EventKind,
-    Evidence,
     LegalBasis,
-    OutboxMessage,
     Priority,
-    Referral,
     ReferralKind,
     ReferralOutcome,
     Status,
     TakedownMethod,
     TakedownOutcome,
+)
+from cases.models import (
+    ContentLocation,
+    Dossier,
+    DossierEvent,
+    Evidence,
+    OutboxMessage,
+    Referral,
     TakedownRequest,
 )
 from cases.retention import dossier_anonymise

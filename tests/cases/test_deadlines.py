@@ -6,18 +6,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from cases.choices import ContactMethod, LegalBasis, NotificationKind, Priority, TakedownMethod
 from cases.deadlines import add_working_days, belgian_public_holidays, easter_sunday
 from cases.digest import digest_for, send_daily_digests
-from cases.models import (
-    BRUSSELS,
-    ContactMethod,
-    Dossier,
-    LegalBasis,
-    NotificationKind,
-    OutboxMessage,
-    Priority,
-    TakedownMethod,
-)
+from cases.models import BRUSSELS, Dossier, OutboxMessage
 from cases.outbox import outbox_deliver
 from cases.services import dossier_assign, dossier_contact_record, takedown_request_record
 from institute.models import StaffProfile

@@ -10,7 +10,8 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
-from cases.models import Dossier, NotificationKind, OutboxMessage
+from cases.choices import NotificationKind
+from cases.models import Dossier, OutboxMessage
 from cases.outbox import outbox_deliver
 from cases.services import dossier_message_reporter
 from tests.intake.conftest import report_data

@@ -3,15 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from cases.models import (
-    AgeBand,
-    Dossier,
-    Gender,
-    Priority,
-    ReporterCategory,
-    ReporterType,
-    YesNoUnknown,
-)
+from cases.choices import AgeBand, Gender, Priority, ReporterCategory, ReporterType, YesNoUnknown
+from cases.models import Dossier
 from tests.factories import DossierFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from cases.models import NotificationKind, OutboxMessage, YesNoUnknown
+from cases.choices import NotificationKind, YesNoUnknown
+from cases.models import OutboxMessage
 from cases.outbox import notify_new_report, outbox_deliver
 from cases.tasks import deliver_pending_outbox
 from tests.factories import DossierFactory

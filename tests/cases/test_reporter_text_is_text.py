@@ -17,14 +17,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cases.choices import EventKind
 from cases.digest import digest_for
-from cases.models import (
-    DOSSIER_PERSONAL_FIELDS,
-    ContentLocation,
-    DossierEvent,
-    EventKind,
-    OutboxMessage,
-)
+from cases.models import DOSSIER_PERSONAL_FIELDS, ContentLocation, DossierEvent, OutboxMessage
 from cases.outbox import _render, notify_daily_digest
 from tests.markup import EMAIL_PAYLOAD, PAYLOADS, URL_PAYLOADS, build_scenario, scan
 

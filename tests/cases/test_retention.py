@@ -18,29 +18,31 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from cases.keyrotation import encrypted_fields
-from cases.models import (
-    DOSSIER_PERSONAL_FIELDS,
+from cases.choices import (
     AccessAction,
-    AccessLogEntry,
     ClosureReason,
     ContactMethod,
-    ContentLocation,
-    Dossier,
-    DossierEvent,
     EventKind,
-    Evidence,
     LegalBasis,
-    OutboxMessage,
     Priority,
-    Referral,
     ReferralKind,
     ReferralOutcome,
     Status,
     TakedownMethod,
     TakedownOutcome,
-    TakedownRequest,
     YesNoUnknown,
+)
+from cases.keyrotation import encrypted_fields
+from cases.models import (
+    DOSSIER_PERSONAL_FIELDS,
+    AccessLogEntry,
+    ContentLocation,
+    Dossier,
+    DossierEvent,
+    Evidence,
+    OutboxMessage,
+    Referral,
+    TakedownRequest,
 )
 from cases.outbox import outbox_deliver
 from cases.retention import dossier_anonymise, dossiers_due_for_anonymisation

@@ -9,15 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from cases.models import (
-    Channel,
-    Dossier,
-    EventKind,
-    NotificationKind,
-    OutboxMessage,
-    Status,
-    TakedownRequest,
-)
+from cases.choices import Channel, EventKind, NotificationKind, Status
+from cases.models import Dossier, OutboxMessage, TakedownRequest
 from cases.services import dossier_assign
 from intake import receipts
 from tests.factories import DossierFactory, location

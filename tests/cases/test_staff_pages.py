@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import AccessLogEntry, LegalBasis, Priority, TakedownMethod
+from cases.choices import LegalBasis, Priority, TakedownMethod
+from cases.models import AccessLogEntry
 from cases.services import (
     dossier_assign,
     dossier_contact_record,

@@ -9,14 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import (
-    AccessAction,
-    AccessLogEntry,
-    Dossier,
-    LegalBasis,
-    ReferralKind,
-    TakedownMethod,
-)
+from cases.choices import AccessAction, LegalBasis, ReferralKind, TakedownMethod
+from cases.models import AccessLogEntry, Dossier
 from cases.services import (
     dossier_assign,
     dossier_triage,

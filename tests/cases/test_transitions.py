@@ -3,7 +3,8 @@ import threading
 import pytest
 from django.db import connections
 
-from cases.models import ClosureReason, Dossier, DossierEvent, EventKind, Status, WaitingFor
+from cases.choices import ClosureReason, EventKind, Status, WaitingFor
+from cases.models import Dossier, DossierEvent
 from cases.services import TRANSITIONS, DossierError, dossier_assign, dossier_transition
 from tests.factories import DossierFactory
 

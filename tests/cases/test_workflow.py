@@ -8,25 +8,22 @@ import pytest
 from django.db import connections
 from django.utils import timezone, translation
 
-from cases.models import (
+from cases.choices import (
     AgeBand,
     ClosureReason,
     ContactMethod,
-    Dossier,
-    DossierEvent,
     EventKind,
     LegalBasis,
     NotificationKind,
-    OutboxMessage,
     Priority,
     ReferralKind,
     ReferralOutcome,
     Status,
     TakedownMethod,
     TakedownOutcome,
-    TakedownRequest,
     YesNoUnknown,
 )
+from cases.models import Dossier, DossierEvent, OutboxMessage, TakedownRequest
 from cases.services import (
     DossierError,
     dossier_assign,

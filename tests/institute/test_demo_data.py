@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.urls import reverse
 
-from cases.models import Dossier, DossierEvent, Status
+from cases.choices import Status
+from cases.models import Dossier, DossierEvent
 from institute.demo import DEMO_DOSSIERS, DEMO_PASSWORD, DEMO_USERS, load_demo_data
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.models import NotificationKind, OutboxMessage
+from cases.choices import NotificationKind
+from cases.models import OutboxMessage
 from institute.models import RoleRequest, SecurityEvent, SecurityEventKind, StaffSession
 from institute.roles import Role
 from tests.factories import DossierFactory

@@ -15,14 +15,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from cases.models import (
-    Dossier,
-    DossierEvent,
-    EventKind,
-    Evidence,
-    NotificationKind,
-    OutboxMessage,
-)
+from cases.choices import EventKind, NotificationKind
+from cases.models import Dossier, DossierEvent, Evidence, OutboxMessage
 from intake import receipts, throttle, views
 from tests.factories import DossierFactory
 from tests.helpers import at_once

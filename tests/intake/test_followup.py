@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from cases.models import DossierEvent, EventKind, Evidence, NotificationKind, OutboxMessage, Status
+from cases.choices import EventKind, NotificationKind, Status
+from cases.models import DossierEvent, Evidence, OutboxMessage
 from cases.services import dossier_transition
 from intake import receipts
 from intake.views import STATUS_EXPLAINED

@@ -12,16 +12,8 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from cases.models import (
-    Channel,
-    ContentLocation,
-    Dossier,
-    DossierEvent,
-    Evidence,
-    NotificationKind,
-    OutboxMessage,
-    Priority,
-)
+from cases.choices import Channel, NotificationKind, Priority
+from cases.models import ContentLocation, Dossier, DossierEvent, Evidence, OutboxMessage
 from intake import receipts
 from tests.intake.conftest import PDF, PNG, report_data
 

@@ -5,15 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 
-from cases.models import (
-    Channel,
-    Dossier,
-    DossierEvent,
-    Evidence,
-    OutboxMessage,
-    ReferenceCounter,
-    ReporterType,
-)
+from cases.choices import Channel, ReporterType
+from cases.models import Dossier, DossierEvent, Evidence, OutboxMessage, ReferenceCounter
 from intake import receipts
 from intake.services import report_submit
 from tests.factories import location

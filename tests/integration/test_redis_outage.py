@@ -16,7 +16,8 @@ import pytest
 import redis
 from django.utils import timezone
 
-from cases.models import Dossier, NotificationKind, OutboxMessage
+from cases.choices import NotificationKind
+from cases.models import Dossier, OutboxMessage
 from cases.tasks import deliver_pending_outbox
 from institute.celery import app
 from tests.conftest import missing_service

@@ -69,7 +69,7 @@ def test_a_real_worker_delivers_after_commit_and_the_sweep_delivers_the_stranded
 
 
 def test_the_daily_digest_goes_out_through_a_real_worker(users, celery_worker, tmp_path):
-    from cases.models import NotificationKind
+    from cases.choices import NotificationKind
     from cases.tasks import send_daily_digests
 
     app.control.purge()

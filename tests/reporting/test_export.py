@@ -12,7 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from cases.models import Dossier, Status
+from cases.choices import Status
+from cases.models import Dossier
 from cases.retention import dossier_anonymise
 from cases.services import dossier_transition
 from reporting.models import StatisticsAction, StatisticsLogEntry

@@ -11,19 +11,17 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import translation
 
-from cases.models import (
+from cases.choices import (
     ClosureReason,
-    Dossier,
-    DossierEvent,
     EventKind,
     Gender,
     Priority,
-    ReferenceCounter,
     ReporterType,
     Status,
     WaitingFor,
     YesNoUnknown,
 )
+from cases.models import Dossier, DossierEvent, ReferenceCounter
 from cases.services import next_reference, reserve_references
 from reporting.imports import ImportRejected, import_reports
 from reporting.models import StatisticsAction, StatisticsLogEntry

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cases.models import AccessLogEntry, Language
+from cases.choices import Language
+from cases.models import AccessLogEntry
 from reporting.models import StatisticsAction, StatisticsLogEntry
 from tests.factories import DossierFactory
 

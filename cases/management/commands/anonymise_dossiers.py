@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from cases.models import BRUSSELS, Dossier, Status
+from cases.choices import Status
+from cases.models import BRUSSELS, Dossier
 from cases.retention import (
     dossier_anonymise,
     dossiers_closed_before,

@@ -1,7 +1,8 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.models import Dossier, EventKind
+from cases.choices import EventKind
+from cases.models import Dossier
 from institute.demo import (
     DEMO_DOSSIERS,
     DEMO_PASSWORD,

@@ -1,9 +1,13 @@
-"""Who may see which dossier: the one place staff views ask.
+"""Who may see which dossier, and who answers for it: the one place that says so.
 
-- coordinators see every dossier;
-- case workers see the dossiers assigned to them and the new, unassigned ones;
+- coordinators see every dossier, and answer for every one (the daily digest);
+- case workers see the dossiers assigned to them and the new, unassigned ones, and
+  answer for those assigned to them;
 - management and technical administrators see none (statistics and the admin are
   their tools), nor does anyone else.
+
+What each role may do with a dossier it sees is the workflow table's
+(``cases.workflow``); the services ask both under the dossier's row lock.
 
 A dossier someone may not see answers 404, as if it did not exist. Every staff view of a
 dossier and every download of its files is written to the access log.
@@ -36,6 +40,15 @@ def visible_dossiers(user) -> QuerySet[Dossier]:
         return Dossier.objects.filter(
             Q(assignee=user) | Q(assignee__isnull=True, status=Status.NEW)
         )
+    return Dossier.objects.none()
+
+
+def handled_by(user) -> QuerySet[Dossier]:
+    """The dossiers ``user`` answers for: whose deadlines their daily digest lists."""
+    if has_role(user, Role.COORDINATOR):
+        return Dossier.objects.all()
+    if has_role(user, Role.CASE_WORKER):
+        return Dossier.objects.filter(assignee=user)
     return Dossier.objects.none()
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from institute.roles import HANDLING_ROLES, Role, has_role, staff_with_roles
+from institute.roles import HANDLING_ROLES, staff_with_roles
 
+from .access import handled_by
 from .models import Dossier, TakedownRequest
 from .outbox import OutboxMessage, notify_daily_digest
 
@@ -32,18 +32,9 @@ class Digest:
         return not (self.overdue_count or self.takedowns_count)
 
 
-def _handled_by(user) -> QuerySet[Dossier]:
-    """Coordinators answer for every dossier; a case worker for those assigned to them."""
-    if has_role(user, Role.COORDINATOR):
-        return Dossier.objects.all()
-    if has_role(user, Role.CASE_WORKER):
-        return Dossier.objects.filter(assignee=user)
-    return Dossier.objects.none()
-
-
 def digest_for(user, now=None) -> Digest:
     now = now or timezone.now()
-    dossiers = _handled_by(user)
+    dossiers = handled_by(user)
     overdue = dossiers.overdue(now).order_by("first_contact_due", "id")
     takedowns = (
         TakedownRequest.objects.due(now)

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from institute.roles import HANDLING_ROLES, staff_with_roles
-from intake.forms import ReportForm
 
 from .choices import (
     Channel,
@@ -27,6 +26,7 @@ from .choices import (
     WaitingFor,
 )
 from .models import Dossier, moment_in_range
+from .report_form import ReportQuestionsForm
 from .services import DETAIL_FIELDS
 
 SORTS = {
@@ -116,7 +116,7 @@ class DossierFilterForm(forms.Form):
 
 
 # Workflow forms. Each one only gathers input; the service decides whether the move is
-# allowed and says why not (cases.services.DossierError).
+# allowed and says why not (cases.services.ActionRefused).
 
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 TODAY_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -305,7 +305,7 @@ class DetailsForm(forms.ModelForm):
         pass
 
 
-class StaffReportForm(ReportForm):
+class StaffReportForm(ReportQuestionsForm):
     """The public form's questions, for a report that came by phone, mail, letter or in
     person, plus how and when it arrived."""
 
@@ -322,8 +322,6 @@ class StaffReportForm(ReportForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name in ["leave_empty", "consent"]:
-            del self.fields[name]
         self.fields["contact"].label = _("May the Institute contact the reporter?")
         self.fields["wants_acknowledgement"].label = _("Send an acknowledgement by email")
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import EventKind, Status
+from .errors import ActionRefused
 from .keyrotation import SWAP_SUFFIX
 from .models import (
     DOSSIER_PERSONAL_FIELDS,
@@ -35,7 +36,6 @@ from .models import (
     OutboxMessage,
     TakedownRequest,
 )
-from .services import DossierError
 
 logger = logging.getLogger(__name__)
 
@@ -111,9 +111,9 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     at = at or timezone.now()
     dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
     if dossier.anonymised_at is not None:
-        raise DossierError(_("The personal data of this dossier have already been erased."))
+        raise ActionRefused(_("The personal data of this dossier have already been erased."))
     if dossier.status != Status.CLOSED:
-        raise DossierError(_("Only a closed dossier can have its personal data erased."))
+        raise ActionRefused(_("Only a closed dossier can have its personal data erased."))
 
     for name in DOSSIER_PERSONAL_FIELDS:
         setattr(dossier, name, "")

@@ -5,28 +5,27 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from institute.models import SecurityEvent, SecurityEventKind
 from institute.roles import Role, has_role
 from institute.text import render_text
-from intake import receipts
-from intake.forms import LocationFormSet
-from intake.services import previous_submission, report_submit
 
-from . import services
+from . import receipts, services
 from .access import dossier_for, record_access, staff_view, visible_dossier, visible_dossiers
-from .choices import AccessAction, Language, Priority, Status
+from .choices import AccessAction, Language, Priority
+from .errors import ActionRefused
 from .forms import (
     AssignForm,
     ContactForm,
@@ -43,19 +42,11 @@ from .forms import (
     TriageForm,
 )
 from .models import AccessLogEntry, ContentLocation, Dossier, Evidence, Referral, TakedownRequest
+from .report_form import LocationFormSet
 from .timeline import timeline
+from .workflow import Action, actions_allowed, refusal
 
 PAGE_SIZE = 25
-
-# The status moves offered on a dossier's page once it is triaged, by the name in their
-# URL: where each one may start from, and where it leads. A new dossier is triaged
-# first (dossier_triage); cases.services.TRANSITIONS has the last word.
-MOVES = {
-    "wait": ({Status.IN_PROGRESS}, Status.WAITING),
-    "resume": ({Status.WAITING}, Status.IN_PROGRESS),
-    "close": ({Status.IN_PROGRESS, Status.WAITING}, Status.CLOSED),
-    "reopen": ({Status.CLOSED}, Status.IN_PROGRESS),
-}
 
 
 @require_GET
@@ -108,9 +99,10 @@ def _detail_page(
         "contact": form("contact", ContactForm),
         "takedown": form("takedown", TakedownForm, locations=locations),
         "referral": form("referral", ReferralForm),
-        **{move: form(move, StatusForm) for move in MOVES},
+        **{move: form(move, StatusForm) for move in STATUS_MOVES},
     }
-    if is_coordinator:
+    actions = actions_allowed(dossier, request.user)
+    if Action.ASSIGN in actions:
         forms["assign"] = form("assign", AssignForm, initial={"assignee": dossier.assignee_id})
     for location in locations:
         for takedown in location.takedowns.all():
@@ -139,12 +131,8 @@ def _detail_page(
         "can_message": dossier.receipt_hash is not None,
         "read_only": read_only,
         "forms": forms,
-        "moves": {
-            move: not read_only
-            and dossier.status in starts
-            and to in services.allowed_transitions(dossier)
-            for move, (starts, to) in MOVES.items()
-        },
+        # What the workflow lets this person do now; the page offers nothing else.
+        "actions": {action.value for action in actions},
     }
     return render(request, "cases/dossier_detail.html", context, status=status)
 
@@ -155,227 +143,176 @@ def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, dossier_for(request, pk))
 
 
-def _perform(
-    request: HttpRequest,
-    pk: int,
-    prefix: str,
+def dossier_action(
     form_class: type,
-    action: Callable,
     success: str,
+    *,
+    prefix: str | Callable[[dict], str],
     form_kwargs: Callable[[Dossier], dict] | None = None,
-) -> HttpResponse:
-    """Run one workflow action posted from the dossier page.
+    roles: tuple[Role, ...] = (),
+) -> Callable:
+    """A view for one action posted from the dossier page. The decorated function gets
+    the dossier and the form's data and calls one service.
 
-    An invalid form shows the page again with its errors (400); a move the service
-    refuses comes back as an error message, with nothing changed."""
-    dossier = dossier_for(request, pk, action=AccessAction.CHANGE)
-    extra = form_kwargs(dossier) if form_kwargs else {}
-    form = form_class(request.POST, prefix=prefix, **extra)
-    if not form.is_valid():
-        return _detail_page(request, dossier, bound={prefix: form}, status=400)
-    try:
-        with transaction.atomic():
-            # Who may see the dossier is asked again under its lock: an assignment
-            # made since the page was opened counts.
-            if not visible_dossiers(request.user).select_for_update().filter(pk=pk).exists():
-                raise services.DossierError(_("This dossier is no longer yours to handle."))
-            action(dossier, form.cleaned_data)
-    except services.DossierError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, success)
-        if not visible_dossiers(request.user).filter(pk=dossier.pk).exists():
-            # A case worker who closed a new, unassigned dossier no longer sees it.
-            return redirect("cases:dossier-list")
-    return redirect("cases:dossier-detail", pk=dossier.pk)
+    An invalid form shows the page again with its errors (400). What the service
+    refuses (the workflow, or the dossier no longer being this person's) comes back as
+    an error message, with nothing changed."""
+
+    def decorator(run: Callable) -> Callable:
+        @require_POST
+        @staff_view(*roles)
+        @wraps(run)
+        def view(request: HttpRequest, pk: int, **kwargs) -> HttpResponse:
+            name = prefix(kwargs) if callable(prefix) else prefix
+            dossier = dossier_for(request, pk, action=AccessAction.CHANGE)
+            extra = form_kwargs(dossier) if form_kwargs else {}
+            form = form_class(request.POST, prefix=name, **extra)
+            if not form.is_valid():
+                return _detail_page(request, dossier, bound={name: form}, status=400)
+            try:
+                run(request, dossier, form.cleaned_data, **kwargs)
+            except ActionRefused as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, success)
+                if not visible_dossiers(request.user).filter(pk=dossier.pk).exists():
+                    # A case worker who closed a new, unassigned dossier no longer sees it.
+                    return redirect("cases:dossier-list")
+            return redirect("cases:dossier-detail", pk=dossier.pk)
+
+        return view
+
+    return decorator
 
 
-@require_POST
-@staff_view()
-def dossier_triage(request: HttpRequest, pk: int) -> HttpResponse:
-    return _perform(
-        request,
-        pk,
-        "triage",
-        TriageForm,
-        lambda dossier, data: services.dossier_triage(
-            dossier_id=dossier.pk,
-            accept=data["decision"] == "accept",
-            note=data["note"],
-            by=request.user,
-        ),
-        _("The dossier has been triaged."),
+@dossier_action(TriageForm, gettext_lazy("The dossier has been triaged."), prefix="triage")
+def dossier_triage(request: HttpRequest, dossier: Dossier, data: dict) -> None:
+    services.dossier_triage(
+        dossier_id=dossier.pk,
+        accept=data["decision"] == "accept",
+        note=data["note"],
+        by=request.user,
     )
 
 
-@require_POST
-@staff_view(Role.COORDINATOR)
-def dossier_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _perform(
-        request,
-        pk,
-        "assign",
-        AssignForm,
-        lambda dossier, data: services.dossier_assign(
-            dossier_id=dossier.pk, to=data["assignee"], by=request.user
-        ),
-        _("The assignment has been saved."),
-    )
+@dossier_action(
+    AssignForm,
+    gettext_lazy("The assignment has been saved."),
+    prefix="assign",
+    roles=(Role.COORDINATOR,),
+)
+def dossier_assign(request: HttpRequest, dossier: Dossier, data: dict) -> None:
+    services.dossier_assign(dossier_id=dossier.pk, to=data["assignee"], by=request.user)
 
 
-@require_POST
-@staff_view()
-def dossier_status(request: HttpRequest, pk: int, move: str) -> HttpResponse:
-    """Wait (for someone), resume, close (with a reason) or reopen."""
-    if move not in MOVES:
+# The status moves offered once a dossier is triaged, by the name in their URL.
+STATUS_MOVES = (Action.WAIT, Action.RESUME, Action.CLOSE, Action.REOPEN)
+
+
+def _move_named(kwargs: dict) -> str:
+    if kwargs["move"] not in STATUS_MOVES:
         raise Http404
-    starts, to = MOVES[move]
-    return _perform(
-        request,
-        pk,
-        move,
-        StatusForm,
-        lambda dossier, data: services.dossier_transition(
-            dossier_id=dossier.pk,
-            to=to,
-            waiting_for=data["waiting_for"] if to == Status.WAITING else "",
-            closure_reason=data["closure_reason"] if to == Status.CLOSED else "",
-            note=data["note"],
-            by=request.user,
-            only_from=starts,
-        ),
-        _("The status has been changed."),
+    return kwargs["move"]
+
+
+@dossier_action(StatusForm, gettext_lazy("The status has been changed."), prefix=_move_named)
+def dossier_status(request: HttpRequest, dossier: Dossier, data: dict, move: str) -> None:
+    """Wait (for someone), resume, close (with a reason) or reopen."""
+    common = {"dossier_id": dossier.pk, "note": data["note"], "by": request.user}
+    if move == Action.WAIT:
+        services.dossier_wait(waiting_for=data["waiting_for"], **common)
+    elif move == Action.RESUME:
+        services.dossier_resume(**common)
+    elif move == Action.CLOSE:
+        services.dossier_close(closure_reason=data["closure_reason"], **common)
+    else:
+        services.dossier_reopen(**common)
+
+
+@dossier_action(NoteForm, gettext_lazy("The note has been added."), prefix="note")
+def dossier_note(request: HttpRequest, dossier: Dossier, data: dict) -> None:
+    services.dossier_note_add(dossier_id=dossier.pk, text=data["text"], by=request.user)
+
+
+@dossier_action(
+    MessageForm,
+    gettext_lazy("The message has been sent. The reporter reads it on their follow-up page."),
+    prefix="message",
+)
+def dossier_message(request: HttpRequest, dossier: Dossier, data: dict) -> None:
+    services.dossier_message_reporter(dossier_id=dossier.pk, text=data["text"], by=request.user)
+
+
+@dossier_action(ContactForm, gettext_lazy("The contact has been recorded."), prefix="contact")
+def dossier_contact(request: HttpRequest, dossier: Dossier, data: dict) -> None:
+    services.dossier_contact_record(
+        dossier_id=dossier.pk,
+        method=data["method"],
+        at=data["at"],
+        note=data["note"],
+        by=request.user,
     )
 
 
-@require_POST
-@staff_view()
-def dossier_note(request: HttpRequest, pk: int) -> HttpResponse:
-    return _perform(
-        request,
-        pk,
-        "note",
-        NoteForm,
-        lambda dossier, data: services.dossier_note_add(
-            dossier_id=dossier.pk, text=data["text"], by=request.user
-        ),
-        _("The note has been added."),
+@dossier_action(
+    TakedownForm,
+    gettext_lazy("The takedown request has been recorded."),
+    prefix="takedown",
+    form_kwargs=lambda dossier: {"locations": dossier.locations.all()},
+)
+def takedown_create(request: HttpRequest, dossier: Dossier, data: dict) -> None:
+    services.takedown_request_record(
+        location_id=data["location"],
+        sent_to=data["sent_to"],
+        method=data["method"],
+        legal_basis=data["legal_basis"],
+        sent_at=data["sent_at"],
+        deadline=data["deadline"],
+        note=data["note"],
+        by=request.user,
     )
 
 
-@require_POST
-@staff_view()
-def dossier_message(request: HttpRequest, pk: int) -> HttpResponse:
-    return _perform(
-        request,
-        pk,
-        "message",
-        MessageForm,
-        lambda dossier, data: services.dossier_message_reporter(
-            dossier_id=dossier.pk, text=data["text"], by=request.user
-        ),
-        _("The message has been sent. The reporter reads it on their follow-up page."),
+@dossier_action(
+    TakedownOutcomeForm,
+    gettext_lazy("The outcome has been recorded."),
+    prefix=lambda kwargs: f"takedown-{kwargs['takedown_pk']}",
+)
+def takedown_outcome(request: HttpRequest, dossier: Dossier, data: dict, takedown_pk: int) -> None:
+    get_object_or_404(dossier.takedowns, pk=takedown_pk)
+    services.takedown_outcome_record(
+        takedown_id=takedown_pk,
+        outcome=data["outcome"],
+        recheck_on=data["recheck_on"],
+        note=data["note"],
+        by=request.user,
     )
 
 
-@require_POST
-@staff_view()
-def dossier_contact(request: HttpRequest, pk: int) -> HttpResponse:
-    return _perform(
-        request,
-        pk,
-        "contact",
-        ContactForm,
-        lambda dossier, data: services.dossier_contact_record(
-            dossier_id=dossier.pk,
-            method=data["method"],
-            at=data["at"],
-            note=data["note"],
-            by=request.user,
-        ),
-        _("The contact has been recorded."),
+@dossier_action(ReferralForm, gettext_lazy("The referral has been recorded."), prefix="referral")
+def referral_create(request: HttpRequest, dossier: Dossier, data: dict) -> None:
+    services.referral_record(
+        dossier_id=dossier.pk,
+        kind=data["kind"],
+        referred_on=data["referred_on"],
+        note=data["note"],
+        by=request.user,
     )
 
 
-@require_POST
-@staff_view()
-def takedown_create(request: HttpRequest, pk: int) -> HttpResponse:
-    return _perform(
-        request,
-        pk,
-        "takedown",
-        TakedownForm,
-        lambda dossier, data: services.takedown_request_record(
-            location_id=data["location"],
-            sent_to=data["sent_to"],
-            method=data["method"],
-            legal_basis=data["legal_basis"],
-            sent_at=data["sent_at"],
-            deadline=data["deadline"],
-            note=data["note"],
-            by=request.user,
-        ),
-        _("The takedown request has been recorded."),
-        form_kwargs=lambda dossier: {"locations": dossier.locations.all()},
-    )
-
-
-@require_POST
-@staff_view()
-def takedown_outcome(request: HttpRequest, pk: int, takedown_pk: int) -> HttpResponse:
-    get_object_or_404(visible_dossier(request.user, pk, request=request).takedowns, pk=takedown_pk)
-    return _perform(
-        request,
-        pk,
-        f"takedown-{takedown_pk}",
-        TakedownOutcomeForm,
-        lambda dossier, data: services.takedown_outcome_record(
-            takedown_id=takedown_pk,
-            outcome=data["outcome"],
-            recheck_on=data["recheck_on"],
-            note=data["note"],
-            by=request.user,
-        ),
-        _("The outcome has been recorded."),
-    )
-
-
-@require_POST
-@staff_view()
-def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
-    return _perform(
-        request,
-        pk,
-        "referral",
-        ReferralForm,
-        lambda dossier, data: services.referral_record(
-            dossier_id=dossier.pk,
-            kind=data["kind"],
-            referred_on=data["referred_on"],
-            note=data["note"],
-            by=request.user,
-        ),
-        _("The referral has been recorded."),
-    )
-
-
-@require_POST
-@staff_view()
-def referral_outcome(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
-    get_object_or_404(visible_dossier(request.user, pk, request=request).referrals, pk=referral_pk)
-    return _perform(
-        request,
-        pk,
-        f"referral-{referral_pk}",
-        ReferralOutcomeForm,
-        lambda dossier, data: services.referral_outcome_record(
-            referral_id=referral_pk,
-            outcome=data["outcome"],
-            outcome_on=data["outcome_on"],
-            note=data["note"],
-            by=request.user,
-        ),
-        _("The outcome has been recorded."),
+@dossier_action(
+    ReferralOutcomeForm,
+    gettext_lazy("The outcome has been recorded."),
+    prefix=lambda kwargs: f"referral-{kwargs['referral_pk']}",
+)
+def referral_outcome(request: HttpRequest, dossier: Dossier, data: dict, referral_pk: int) -> None:
+    get_object_or_404(dossier.referrals, pk=referral_pk)
+    services.referral_outcome_record(
+        referral_id=referral_pk,
+        outcome=data["outcome"],
+        outcome_on=data["outcome_on"],
+        note=data["note"],
+        by=request.user,
     )
 
 
@@ -385,9 +322,10 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct what was recorded at intake."""
     if request.method == "GET":
         dossier = dossier_for(request, pk)
-        if dossier.anonymised_at is not None:
-            # Nothing left to correct: the service would refuse whatever is posted.
-            messages.error(request, services.anonymised_message())
+        refused = refusal(dossier, Action.DETAILS, request.user)
+        if refused:
+            # Nothing to correct now: the service would refuse whatever is posted.
+            messages.error(request, refused)
             return redirect("cases:dossier-detail", pk=dossier.pk)
         return render(
             request,
@@ -404,7 +342,7 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
                 by=request.user,
             )
-        except services.DossierError as error:
+        except ActionRefused as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The details have been saved."))
@@ -491,10 +429,10 @@ def staff_report(request: HttpRequest) -> HttpResponse:
         form.renew_token_if_invalid()
         return _staff_report_page(request, form, locations, status=400)
     data = form.cleaned_data
-    submitted = previous_submission(data["submission_token"])
+    submitted = services.previous_submission(data["submission_token"])
     if submitted is None:
         try:
-            submitted = report_submit(
+            submitted = services.report_submit(
                 dossier=form.build_dossier(),
                 locations=locations.build_locations(),
                 uploads=data["files"],

@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from cases import receipts
 from cases.choices import (
     AgeBand,
     AuthorRelation,
@@ -34,7 +35,6 @@ from cases.choices import (
     ReferralKind,
     ReferralOutcome,
     ReporterType,
-    Status,
     StepTaken,
     TakedownMethod,
     TakedownOutcome,
@@ -44,17 +44,18 @@ from cases.choices import (
 from cases.models import ContentLocation, Dossier, OutboxMessage
 from cases.services import (
     dossier_assign,
+    dossier_close,
     dossier_contact_record,
     dossier_create,
     dossier_message_reporter,
     dossier_note_add,
-    dossier_transition,
+    dossier_triage,
+    dossier_wait,
     referral_outcome_record,
     referral_record,
     takedown_outcome_record,
     takedown_request_record,
 )
-from intake import receipts
 
 from .roles import Role
 
@@ -345,24 +346,22 @@ def _progress(rng: random.Random, dossier: Dossier, users: dict) -> None:
     worker = users[rng.choice(["caseworker", "caseworker2"])]
     step = dossier.received_at + timedelta(hours=rng.randint(2, 40))
     dossier_assign(dossier_id=dossier.pk, to=worker, by=users["coordinator"], at=step)
-    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker, at=step)
+    dossier_triage(dossier_id=dossier.pk, accept=True, by=worker, at=step)
     if age_days < 3:
         return  # taken on, nobody reached yet
     step = _contact_and_help(rng, dossier, worker, step)
     if age_days < 90 and rng.random() < 0.7:
         if rng.random() < 0.4:
-            dossier_transition(
+            dossier_wait(
                 dossier_id=dossier.pk,
-                to=Status.WAITING,
                 waiting_for=rng.choice(WaitingFor.values),
                 by=worker,
                 at=step + timedelta(hours=rng.randint(4, 48)),
                 note="Waiting for an answer.",
             )
         return
-    dossier_transition(
+    dossier_close(
         dossier_id=dossier.pk,
-        to=Status.CLOSED,
         by=worker,
         at=min(step + timedelta(days=rng.randint(3, 40)), datetime.now(BRUSSELS)),
         closure_reason=rng.choices(

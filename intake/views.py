@@ -20,13 +20,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases import receipts
 from cases.choices import EventKind, Status
 from cases.models import Dossier, DossierEvent
-from cases.services import DossierError, reporter_followup_add
+from cases.report_form import LocationFormSet
+from cases.services import (
+    ActionRefused,
+    dossier_for_receipt_code,
+    previous_submission,
+    report_submit,
+    reporter_followup_add,
+)
 
-from . import receipts, throttle
-from .forms import FollowUpForm, LocationFormSet, ReceiptCodeForm, ReportForm
-from .services import dossier_for_receipt_code, previous_submission, report_submit
+from . import throttle
+from .forms import FollowUpForm, ReceiptCodeForm, ReportForm
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +257,7 @@ def followup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
-        except DossierError as error:
+        except ActionRefused as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Thank you. We have received what you added."))

@@ -7,9 +7,8 @@ from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 
 from cases.access import dossier_for, staff_view, visible_dossiers
-from cases.choices import Status
 from cases.models import AccessLogEntry
-from cases.services import dossier_assign, dossier_transition
+from cases.services import dossier_assign, dossier_triage
 from institute.roles import Role
 from tests.factories import DossierFactory
 
@@ -26,7 +25,7 @@ def caseload(users):
     theirs = DossierFactory()
     dossier_assign(dossier_id=theirs.pk, to=users["caseworker2"])
     orphan = DossierFactory()
-    dossier_transition(dossier_id=orphan.pk, to=Status.IN_PROGRESS)
+    dossier_triage(dossier_id=orphan.pk, accept=True)
     return {"new": new, "mine": mine, "theirs": theirs, "orphan": orphan}
 
 

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cases import receipts
 from cases.choices import (
     ClosureReason,
     ContactMethod,
@@ -33,13 +34,13 @@ from cases.models import (
 )
 from cases.retention import dossier_anonymise
 from cases.services import (
-    DossierError,
-    anonymised_message,
+    ActionRefused,
     dossier_assign,
+    dossier_close,
     dossier_contact_record,
     dossier_message_reporter,
     dossier_note_add,
-    dossier_transition,
+    dossier_reopen,
     dossier_triage,
     dossier_update_details,
     evidence_attach,
@@ -49,7 +50,7 @@ from cases.services import (
     takedown_outcome_record,
     takedown_request_record,
 )
-from intake import receipts
+from cases.workflow import anonymised_message
 from tests.factories import DossierFactory, location
 from tests.intake.conftest import PNG
 
@@ -65,7 +66,7 @@ def _build(users, *, anonymise: bool = True) -> Dossier:
         receipt_hash=receipts.receipt_hash(receipts.receipt_code_for("anonymised-readonly")),
     )
     dossier_assign(dossier_id=dossier.pk, to=worker, by=users["coordinator"])
-    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker)
+    dossier_triage(dossier_id=dossier.pk, accept=True, by=worker)
     takedown_request_record(
         location_id=dossier.locations.get().pk,
         sent_to="abuse desk",
@@ -79,12 +80,7 @@ def _build(users, *, anonymise: bool = True) -> Dossier:
         referred_on=timezone.localdate(),
         by=worker,
     )
-    dossier_transition(
-        dossier_id=dossier.pk,
-        to=Status.CLOSED,
-        closure_reason=ClosureReason.CONTENT_REMOVED,
-        by=worker,
-    )
+    dossier_close(dossier_id=dossier.pk, closure_reason=ClosureReason.CONTENT_REMOVED, by=worker)
     if anonymise:
         dossier_anonymise(Dossier.objects.get(pk=dossier.pk))
     return Dossier.objects.get(pk=dossier.pk)
@@ -127,9 +123,7 @@ def _changes(users, dossier: Dossier) -> dict:
     referral = Referral.objects.get(dossier=dossier)
     now = timezone.now()
     return {
-        "reopen": lambda: dossier_transition(
-            dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker, note="Uploaded again"
-        ),
+        "reopen": lambda: dossier_reopen(dossier_id=dossier.pk, by=worker, note="Uploaded again"),
         "triage": lambda: dossier_triage(dossier_id=dossier.pk, accept=True, by=worker),
         "assign": lambda: dossier_assign(
             dossier_id=dossier.pk, to=users["caseworker2"], by=coordinator
@@ -218,7 +212,7 @@ CHANGES = [
 @pytest.mark.parametrize("change", CHANGES)
 def test_every_service_refuses_an_anonymised_dossier_and_changes_nothing(users, anonymised, change):
     before = _snapshot(anonymised)
-    with pytest.raises(DossierError) as refused:
+    with pytest.raises(ActionRefused) as refused:
         _changes(users, anonymised)[change]()
     assert str(refused.value) == anonymised_message()
     assert _snapshot(anonymised) == before
@@ -230,7 +224,7 @@ def test_the_list_of_refused_changes_covers_every_service(users, anonymised):
 
 def test_a_closed_dossier_not_anonymised_can_still_be_reopened(users):
     dossier = _build(users, anonymise=False)
-    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=users["caseworker"])
+    dossier_reopen(dossier_id=dossier.pk, by=users["caseworker"])
     dossier_note_add(dossier_id=dossier.pk, text="Back on it", by=users["caseworker"])
     assert Dossier.objects.get(pk=dossier.pk).status == Status.IN_PROGRESS
 

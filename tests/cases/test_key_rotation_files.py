@@ -16,7 +16,7 @@ from django.urls import reverse
 from cases import keyrotation
 from cases.models import Dossier, Evidence
 from cases.retention import dossier_anonymise
-from cases.services import dossier_assign, dossier_transition, evidence_attach
+from cases.services import dossier_assign, dossier_close, dossier_triage, evidence_attach
 from tests.factories import DossierFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,8 @@ def test_rotation_never_writes_back_a_file_retention_erased(
     dossier = DossierFactory()
     (evidence,) = _attach(dossier, PNG)
     path = settings.PRIVATE_STORAGE_ROOT / evidence.file.name
-    dossier_transition(dossier_id=dossier.pk, to="closed", closure_reason="other")
+    dossier_triage(dossier_id=dossier.pk, accept=True)
+    dossier_close(dossier_id=dossier.pk, closure_reason="other")
     settings.FIELD_ENCRYPTION_KEYS = [
         Fernet.generate_key().decode(),
         *settings.FIELD_ENCRYPTION_KEYS,
@@ -187,7 +188,8 @@ def test_retention_removes_a_copy_left_beside_a_file(
     path = settings.PRIVATE_STORAGE_ROOT / evidence.file.name
     copy = path.with_name(path.name + keyrotation.SWAP_SUFFIX)
     copy.write_bytes(path.read_bytes())
-    dossier_transition(dossier_id=dossier.pk, to="closed", closure_reason="other")
+    dossier_triage(dossier_id=dossier.pk, accept=True)
+    dossier_close(dossier_id=dossier.pk, closure_reason="other")
     with django_capture_on_commit_callbacks(execute=True):
         dossier_anonymise(Dossier.objects.get(pk=dossier.pk))
     assert not path.exists() and not copy.exists()

@@ -18,6 +18,7 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cases import receipts
 from cases.choices import (
     AccessAction,
     ClosureReason,
@@ -47,22 +48,24 @@ from cases.models import (
 from cases.outbox import outbox_deliver
 from cases.retention import dossier_anonymise, dossiers_due_for_anonymisation
 from cases.services import (
-    DossierError,
+    ActionRefused,
     dossier_assign,
+    dossier_close,
     dossier_contact_record,
     dossier_message_reporter,
     dossier_note_add,
-    dossier_transition,
+    dossier_reopen,
+    dossier_triage,
     dossier_update_details,
+    dossier_wait,
     referral_outcome_record,
     referral_record,
+    report_submit,
     reporter_followup_add,
     takedown_outcome_record,
     takedown_request_record,
 )
 from cases.storage import private_storage
-from intake import receipts
-from intake.services import report_submit
 from tests.factories import DossierFactory, location
 from tests.intake.conftest import PNG
 
@@ -174,9 +177,8 @@ def _files(dossier: Dossier) -> list[str]:
 def _closed_days_ago(days: int, **kwargs) -> Dossier:
     closed_at = timezone.now() - timedelta(days=days)
     dossier = DossierFactory(received_at=closed_at - timedelta(days=30), **kwargs)
-    dossier_transition(
-        dossier_id=dossier.pk, to=Status.CLOSED, closure_reason=ClosureReason.OTHER, at=closed_at
-    )
+    dossier_triage(dossier_id=dossier.pk, accept=True, at=closed_at)
+    dossier_close(dossier_id=dossier.pk, closure_reason=ClosureReason.OTHER, at=closed_at)
     return dossier
 
 
@@ -210,7 +212,7 @@ def closed(users):
     dossier = submitted.dossier
     worker = users["caseworker"]
     dossier_assign(dossier_id=dossier.pk, to=worker, by=users["coordinator"])
-    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS, by=worker)
+    dossier_triage(dossier_id=dossier.pk, accept=True, by=worker)
     takedown = takedown_request_record(
         location_id=dossier.locations.get().pk,
         sent_to=MARKERS[8],
@@ -243,9 +245,8 @@ def closed(users):
         action=AccessAction.DOWNLOAD,
         evidence=dossier.evidence.first(),
     )
-    dossier_transition(
+    dossier_close(
         dossier_id=dossier.pk,
-        to=Status.CLOSED,
         closure_reason=ClosureReason.CONTENT_REMOVED,
         note=MARKERS[13],
         by=worker,
@@ -399,11 +400,11 @@ def test_unsent_notifications_are_settled_and_never_mailed(
 def test_a_dossier_that_is_not_closed_is_refused(status):
     dossier = DossierFactory(reporter_name="Still Open")
     if status != Status.NEW:
-        dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS)
+        dossier_triage(dossier_id=dossier.pk, accept=True)
     if status == Status.WAITING:
-        dossier_transition(dossier_id=dossier.pk, to=Status.WAITING, waiting_for="reporter")
+        dossier_wait(dossier_id=dossier.pk, waiting_for="reporter")
     before = (_raw_personal(dossier), _coded(dossier))
-    with pytest.raises(DossierError):
+    with pytest.raises(ActionRefused):
         dossier_anonymise(dossier)
     assert (_raw_personal(dossier), _coded(dossier)) == before
     dossier.refresh_from_db()
@@ -414,7 +415,7 @@ def test_a_second_run_is_refused_and_changes_nothing(closed):
     dossier, _code, _names = closed
     first = dossier_anonymise(dossier, at=timezone.now() - timedelta(hours=1))
     before = (_raw_personal(dossier), _coded(dossier), first.anonymised_at)
-    with translation.override("en"), pytest.raises(DossierError, match="already been erased"):
+    with translation.override("en"), pytest.raises(ActionRefused, match="already been erased"):
         dossier_anonymise(dossier)
     dossier.refresh_from_db()
     assert (_raw_personal(dossier), _coded(dossier), dossier.anonymised_at) == before
@@ -442,7 +443,7 @@ def test_a_second_run_at_the_same_time_waits_for_the_first_and_is_refused():
         try:
             dossier_anonymise(dossier)
             outcomes.append("erased")
-        except DossierError:
+        except ActionRefused:
             outcomes.append("refused")
         finally:
             connections.close_all()
@@ -530,7 +531,7 @@ def test_due_are_the_closed_dossiers_older_than_the_retention_period(settings):
     done = _closed_days_ago(2000)
     dossier_anonymise(done)
     reopened = _closed_days_ago(3000)
-    dossier_transition(dossier_id=reopened.pk, to=Status.IN_PROGRESS)
+    dossier_reopen(dossier_id=reopened.pk)
     DossierFactory(received_at=timezone.now() - timedelta(days=3000))  # never closed
 
     assert list(dossiers_due_for_anonymisation()) == [due]
@@ -579,7 +580,7 @@ def test_the_command_skips_a_dossier_reopened_after_it_was_listed(monkeypatch):
     due = _closed_days_ago(2000)
     reopened = _closed_days_ago(2000, reporter_name="Back Again")
     listed = list(Dossier.objects.filter(pk__in=[due.pk, reopened.pk]))
-    dossier_transition(dossier_id=reopened.pk, to=Status.IN_PROGRESS)
+    dossier_reopen(dossier_id=reopened.pk)
     monkeypatch.setattr(
         anonymise_dossiers,
         "dossiers_due_for_anonymisation",

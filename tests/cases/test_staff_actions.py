@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from cases import receipts
 from cases.choices import Channel, EventKind, NotificationKind, Status
 from cases.models import Dossier, OutboxMessage, TakedownRequest
 from cases.services import dossier_assign
-from intake import receipts
 from tests.factories import DossierFactory, location
 from tests.intake.conftest import report_data
 

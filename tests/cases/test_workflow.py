@@ -25,14 +25,16 @@ from cases.choices import (
 )
 from cases.models import Dossier, DossierEvent, OutboxMessage, TakedownRequest
 from cases.services import (
-    DossierError,
+    ActionRefused,
     dossier_assign,
+    dossier_close,
     dossier_contact_record,
     dossier_message_reporter,
     dossier_note_add,
-    dossier_transition,
+    dossier_resume,
     dossier_triage,
     dossier_update_details,
+    dossier_wait,
     referral_outcome_record,
     referral_record,
     referrals_suggested,
@@ -59,7 +61,7 @@ def _snapshot(dossier: Dossier) -> tuple:
 
 def _refused(dossier: Dossier, call, **kwargs) -> None:
     before = _snapshot(dossier)
-    with pytest.raises(DossierError):
+    with pytest.raises(ActionRefused):
         call(**kwargs)
     assert _snapshot(dossier) == before
 
@@ -113,7 +115,7 @@ def test_two_people_triaging_at_once_leave_one_decision(users):
             barrier.wait()
             dossier_triage(dossier_id=dossier.pk, accept=accept, note="not for us", by=users[name])
             outcomes[name] = "done"
-        except DossierError:
+        except ActionRefused:
             outcomes[name] = "refused"
         finally:
             connections.close_all()
@@ -144,20 +146,13 @@ def test_two_people_triaging_at_once_leave_one_decision(users):
 def test_waiting_says_for_whom_and_resuming_forgets_it(users):
     dossier = DossierFactory()
     dossier_triage(dossier_id=dossier.pk, accept=True, by=users["caseworker"])
-    _refused(dossier, dossier_transition, dossier_id=dossier.pk, to=Status.WAITING)
-    dossier_transition(dossier_id=dossier.pk, to=Status.WAITING, waiting_for="police")
+    _refused(dossier, dossier_wait, dossier_id=dossier.pk, waiting_for="")
+    dossier_wait(dossier_id=dossier.pk, waiting_for="police")
     dossier.refresh_from_db()
     assert (dossier.status, dossier.waiting_for) == (Status.WAITING, "police")
     with translation.override("en"):
         assert dossier.events.latest("id").get_detail_display() == "the police or the prosecutor"
-    _refused(
-        dossier,
-        dossier_transition,
-        dossier_id=dossier.pk,
-        to=Status.IN_PROGRESS,
-        waiting_for="police",
-    )
-    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS)
+    dossier_resume(dossier_id=dossier.pk)
     dossier.refresh_from_db()
     assert dossier.waiting_for == ""
 
@@ -360,7 +355,8 @@ def test_a_bad_takedown_request_is_refused(users, override):
 
 def test_no_takedown_on_a_closed_dossier(users):
     dossier = _with_location()
-    dossier_transition(dossier_id=dossier.pk, to=Status.CLOSED, closure_reason="other")
+    dossier_triage(dossier_id=dossier.pk, accept=True)
+    dossier_close(dossier_id=dossier.pk, closure_reason="other")
     _refused(
         dossier,
         takedown_request_record,
@@ -393,7 +389,8 @@ def test_takedowns_fall_due_when_late_or_at_their_recheck(users):
     takedown_outcome_record(takedown_id=late.pk, outcome=TakedownOutcome.NO_ANSWER)
     assert not TakedownRequest.objects.due().exists()
     assert fresh.outcome == TakedownOutcome.PENDING
-    dossier_transition(dossier_id=dossier.pk, to=Status.CLOSED, closure_reason="other")
+    dossier_triage(dossier_id=dossier.pk, accept=True)
+    dossier_close(dossier_id=dossier.pk, closure_reason="other")
     assert not TakedownRequest.objects.filter(pk=fresh.pk).due(
         now=timezone.now() + timedelta(days=3)
     )

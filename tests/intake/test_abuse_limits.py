@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from cases import receipts
 from cases.choices import EventKind, NotificationKind
 from cases.models import Dossier, DossierEvent, Evidence, OutboxMessage
-from intake import receipts, throttle, views
+from intake import throttle, views
 from tests.factories import DossierFactory
 from tests.helpers import at_once
 from tests.intake.conftest import PNG, report_data

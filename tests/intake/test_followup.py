@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from cases import receipts
 from cases.choices import EventKind, NotificationKind, Status
 from cases.models import DossierEvent, Evidence, OutboxMessage
-from cases.services import dossier_transition
-from intake import receipts
+from cases.services import dossier_triage
 from intake.views import STATUS_EXPLAINED
 from tests.factories import DossierFactory
 from tests.intake.conftest import PNG
@@ -52,7 +52,7 @@ def test_the_code_opens_the_follow_up_page_without_putting_it_in_any_address(cli
 @pytest.mark.parametrize("language", ["nl", "fr", "de"])
 def test_the_status_is_told_in_plain_words_in_the_page_language(client, reported, language):
     dossier, code = reported
-    dossier_transition(dossier_id=dossier.pk, to=Status.IN_PROGRESS)
+    dossier_triage(dossier_id=dossier.pk, accept=True)
     _open(client, code, language)
     page = client.get(_url("intake:followup", language))
     with translation.override(language):

@@ -1,6 +1,6 @@
 import math
 
-from intake import receipts
+from cases import receipts
 
 
 def test_a_code_has_at_least_the_entropy_of_sixteen_random_digits():

@@ -12,9 +12,9 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from cases import receipts
 from cases.choices import Channel, NotificationKind, Priority
 from cases.models import ContentLocation, Dossier, DossierEvent, Evidence, OutboxMessage
-from intake import receipts
 from tests.intake.conftest import PDF, PNG, report_data
 
 pytestmark = pytest.mark.django_db

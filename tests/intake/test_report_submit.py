@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 
+from cases import receipts
 from cases.choices import Channel, ReporterType
 from cases.models import Dossier, DossierEvent, Evidence, OutboxMessage, ReferenceCounter
-from intake import receipts
-from intake.services import report_submit
+from cases.services import report_submit
 from tests.factories import location
 
 pytestmark = pytest.mark.django_db
@@ -81,12 +81,12 @@ def test_a_bad_file_leaves_nothing_behind(users, settings):
 
 
 def test_a_failure_after_the_files_were_written_removes_them(users, settings, monkeypatch):
-    import intake.services
+    from cases.services import receiving
 
     def broken_notification(**kwargs):
         raise RuntimeError("notification table unavailable")
 
-    monkeypatch.setattr(intake.services, "notify_new_report", broken_notification)
+    monkeypatch.setattr(receiving, "notify_new_report", broken_notification)
     with pytest.raises(RuntimeError):
         _submit(receipts.new_submission_token(), uploads=[SimpleUploadedFile("a.png", PNG)])
     assert not Dossier.objects.exists()

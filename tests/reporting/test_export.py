@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from cases.choices import Status
 from cases.models import Dossier
 from cases.retention import dossier_anonymise
-from cases.services import dossier_transition
+from cases.services import dossier_close, dossier_triage
 from reporting.models import StatisticsAction, StatisticsLogEntry
 from tests.factories import DossierFactory
 
@@ -108,11 +108,9 @@ def test_figures_do_not_change_when_personal_data_are_erased(history, users):
         for day in range(1, 6)
     ]
     for dossier in handled:
-        dossier_transition(
-            dossier_id=dossier.pk,
-            to=Status.CLOSED,
-            by=users["coordinator"],
-            closure_reason="content_removed",
+        dossier_triage(dossier_id=dossier.pk, accept=True, by=users["coordinator"])
+        dossier_close(
+            dossier_id=dossier.pk, by=users["coordinator"], closure_reason="content_removed"
         )
     before = [export("2021-01-01", "2021-12-31"), export("2020-07-01", "2020-12-31")]
     for dossier in Dossier.objects.filter(status=Status.CLOSED):

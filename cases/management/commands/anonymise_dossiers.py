@@ -6,13 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.choices import Status
+from cases.errors import ActionRefused
 from cases.models import BRUSSELS, Dossier
 from cases.retention import (
     dossier_anonymise,
     dossiers_closed_before,
     dossiers_due_for_anonymisation,
 )
-from cases.services import DossierError
 
 
 def _day(value: str) -> date:
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             for pk in due:
                 try:
                     dossier_anonymise(Dossier(pk=pk))
-                except DossierError:  # reopened or anonymised since they were listed
+                except ActionRefused:  # reopened or anonymised since they were listed
                     skipped += 1
                 else:
                     done += 1

@@ -1,6 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
+from cases import receipts
 from cases.choices import EventKind
 from cases.models import Dossier
 from institute.demo import (
@@ -11,7 +12,6 @@ from institute.demo import (
     demo_totp_base32,
     load_demo_data,
 )
-from intake import receipts
 
 
 class Command(BaseCommand):

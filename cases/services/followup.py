@@ -1,0 +1,59 @@
+"""What a reporter adds to their dossier on the follow-up page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from ..choices import EventKind
+from ..models import ContentLocation, DossierEvent
+from ..outbox import notify_reporter_added
+from ..storage import files_removed_on_failure
+from .base import locked
+from .receiving import evidence_attach
+
+
+def reporter_followup_add(
+    *,
+    dossier_id: int,
+    message: str,
+    location: ContentLocation | None,
+    uploads: Sequence[UploadedFile],
+) -> list[DossierEvent]:
+    """What a reporter adds on the follow-up page: a message, an address, files. Each
+    becomes an event on the dossier, all in one transaction, with no file left on disk
+    if it fails.
+
+    It takes the dossier's row lock like every other change, so an anonymised dossier
+    refuses it. Whoever handles the dossier is told once per burst: a reporter who
+    posts several times in a row causes one alert, not one per post.
+    """
+    now = timezone.now()
+    events = []
+    with files_removed_on_failure() as saved, transaction.atomic():
+        dossier = locked(dossier_id)
+        if message.strip():
+            events.append(
+                DossierEvent(
+                    dossier=dossier,
+                    at=now,
+                    kind=EventKind.MESSAGE_FROM_REPORTER,
+                    note=message.strip(),
+                )
+            )
+        if location is not None:
+            location.dossier = dossier
+            location.full_clean()
+            location.save()
+            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.LOCATION_ADDED))
+        if uploads:
+            evidence_attach(dossier=dossier, uploads=uploads, saved=saved)
+            events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.EVIDENCE_ADDED))
+        for event in events:
+            event.save()
+        if events:
+            notify_reporter_added(dossier=dossier, at=now)
+    return events

@@ -34,13 +34,12 @@ from .models import AccessLogEntry, Dossier, Evidence
 
 
 def visible_dossiers(user) -> QuerySet[Dossier]:
+    dossiers = Dossier.objects.with_overdue()
     if has_role(user, Role.COORDINATOR):
-        return Dossier.objects.all()
+        return dossiers
     if has_role(user, Role.CASE_WORKER):
-        return Dossier.objects.filter(
-            Q(assignee=user) | Q(assignee__isnull=True, status=Status.NEW)
-        )
-    return Dossier.objects.none()
+        return dossiers.filter(Q(assignee=user) | Q(assignee__isnull=True, status=Status.NEW))
+    return dossiers.none()
 
 
 def handled_by(user) -> QuerySet[Dossier]:

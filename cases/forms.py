@@ -84,16 +84,16 @@ class DossierFilterForm(forms.Form):
 
     def filter(self, dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
         if not self.is_valid():  # no filter asked (or a bad one): the open dossiers
-            return dossiers.exclude(status=Status.CLOSED).order_by("-received_at", "-id")
+            return dossiers.open().order_by("-received_at", "-id")
         data = self.cleaned_data
         if data["q"]:
             dossiers = dossiers.filter(reference__icontains=data["q"].strip())
         if data["status"] == "":
-            dossiers = dossiers.exclude(status=Status.CLOSED)
+            dossiers = dossiers.open()
         elif data["status"] != "all":
             dossiers = dossiers.filter(status=data["status"])
         if data["form"]:
-            dossiers = dossiers.filter(**{FormOfAbuse(data["form"]).column: True})
+            dossiers = dossiers.involving(data["form"])
         for name in ["priority", "language", "channel"]:
             if data[name]:
                 dossiers = dossiers.filter(**{name: data[name]})

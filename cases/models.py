@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -82,15 +82,24 @@ DOSSIER_PERSONAL_FIELDS = (
 )
 
 
+def _overdue(now) -> Q:
+    """The first contact with the reporter is late: due before ``now``, not made, and
+    the dossier still open."""
+    return Q(first_contact_at__isnull=True, first_contact_due__lt=now) & ~Q(status=Status.CLOSED)
+
+
 class DossierQuerySet(models.QuerySet):
     def open(self) -> DossierQuerySet:
         return self.exclude(status=Status.CLOSED)
 
     def overdue(self, now=None) -> DossierQuerySet:
         """Open dossiers whose first contact is late."""
-        return self.open().filter(
-            first_contact_at__isnull=True, first_contact_due__lt=now or timezone.now()
-        )
+        return self.filter(_overdue(now or timezone.now()))
+
+    def with_overdue(self, now=None) -> DossierQuerySet:
+        """Each dossier with ``is_overdue``, by the same rule as ``overdue()``."""
+        flag = ExpressionWrapper(_overdue(now or timezone.now()), output_field=BooleanField())
+        return self.annotate(is_overdue=flag)
 
     def urgent(self) -> DossierQuerySet:
         return self.filter(priority=Priority.URGENT)
@@ -284,12 +293,12 @@ class Dossier(models.Model):
         return self.reference or str(_("new dossier"))
 
     @property
-    def forms(self) -> list[str]:
+    def forms_of_abuse(self) -> list[str]:
         """The forms of abuse involved, as codes, in the Institute's order."""
         return [form.value for form in FormOfAbuse if getattr(self, form.column)]
 
-    @forms.setter
-    def forms(self, codes) -> None:
+    @forms_of_abuse.setter
+    def forms_of_abuse(self, codes) -> None:
         codes = {FormOfAbuse(code) for code in codes}
         for form in FormOfAbuse:
             setattr(self, form.column, form in codes)
@@ -298,8 +307,8 @@ class Dossier(models.Model):
         # A generated column gets no get_FOO_display() of its own.
         return str(dict(ReporterCategory.choices).get(self.reporter_category, ""))
 
-    def get_forms_display(self) -> list[str]:
-        return [str(FormOfAbuse(code).label) for code in self.forms]
+    def get_forms_of_abuse_display(self) -> list[str]:
+        return [str(FormOfAbuse(code).label) for code in self.forms_of_abuse]
 
     @property
     def discreet(self) -> bool:
@@ -315,15 +324,6 @@ class Dossier(models.Model):
         """A minor on the images makes a dossier urgent, whatever else is set."""
         if self.involves_minor:
             self.priority = Priority.URGENT
-
-    @property
-    def is_overdue(self) -> bool:
-        return (
-            self.status != Status.CLOSED
-            and self.first_contact_at is None
-            and self.first_contact_due is not None
-            and self.first_contact_due < timezone.now()
-        )
 
     @property
     def received_year(self) -> int:
@@ -508,15 +508,24 @@ class AccessLogEntry(models.Model):
         return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
 
 
+def _takedown_due(now) -> Q:
+    """A request needs someone: past its deadline without an answer, or due for a check
+    that the content is still gone; only while its dossier is open."""
+    today = timezone.localtime(now, BRUSSELS).date()
+    late = Q(outcome=TakedownOutcome.PENDING, deadline__lt=now)
+    return (late | Q(recheck_on__lte=today)) & ~Q(dossier__status=Status.CLOSED)
+
+
 class TakedownQuerySet(models.QuerySet):
     def due(self, now=None) -> TakedownQuerySet:
         """Requests of open dossiers past their deadline without an answer, or due for
         a check that the content is still gone."""
-        now = now or timezone.now()
-        today = timezone.localtime(now, BRUSSELS).date()
-        return self.exclude(dossier__status=Status.CLOSED).filter(
-            Q(outcome=TakedownOutcome.PENDING, deadline__lt=now) | Q(recheck_on__lte=today)
-        )
+        return self.filter(_takedown_due(now or timezone.now()))
+
+    def with_due(self, now=None) -> TakedownQuerySet:
+        """Each request with ``is_due``, by the same rule as ``due()``."""
+        flag = ExpressionWrapper(_takedown_due(now or timezone.now()), output_field=BooleanField())
+        return self.annotate(is_due=flag)
 
 
 class TakedownRequest(models.Model):
@@ -560,13 +569,6 @@ class TakedownRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} ({self.sent_at:%Y-%m-%d})"
-
-    @property
-    def is_due(self) -> bool:
-        now = timezone.now()
-        today = timezone.localtime(now, BRUSSELS).date()
-        late = self.outcome == TakedownOutcome.PENDING and self.deadline < now
-        return late or (self.recheck_on is not None and self.recheck_on <= today)
 
 
 class Referral(models.Model):

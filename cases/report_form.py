@@ -332,7 +332,7 @@ class ReportQuestionsForm(ErrorSummaryForm):
             steps_taken=data["steps_taken"],
             contact_language=data["contact_language"],
         )
-        dossier.forms = data["forms_of_abuse"]
+        dossier.forms_of_abuse = data["forms_of_abuse"]
         if reporter_type == ReporterType.ORGANISATION:
             dossier.organisation_kind = data["organisation_kind"]
             dossier.organisation_name = data["organisation_name"].strip()

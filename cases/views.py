@@ -78,7 +78,7 @@ def _detail_page(
         ContentLocation.objects.filter(dossier=dossier).prefetch_related(
             Prefetch(
                 "takedowns",
-                queryset=TakedownRequest.objects.order_by("sent_at", "id"),
+                queryset=TakedownRequest.objects.with_due().order_by("sent_at", "id"),
             )
         )
     )

@@ -11,7 +11,6 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -41,7 +40,7 @@ from cases.choices import (
     WaitingFor,
     YesNoUnknown,
 )
-from cases.models import ContentLocation, Dossier, OutboxMessage
+from cases.models import BRUSSELS, ContentLocation, Dossier, OutboxMessage
 from cases.services import (
     dossier_assign,
     dossier_close,
@@ -53,6 +52,7 @@ from cases.services import (
     dossier_wait,
     referral_outcome_record,
     referral_record,
+    referrals_suggested,
     takedown_outcome_record,
     takedown_request_record,
 )
@@ -62,7 +62,6 @@ from .roles import Role
 DEMO_PASSWORD = "institute-demo"  # noqa: S105 (printed at start; demo only)
 DEMO_DOSSIERS = 50
 RECENT_DOSSIERS = 14
-BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 @dataclass(frozen=True)
@@ -255,8 +254,8 @@ def _build_dossier(rng: random.Random, index: int) -> tuple[Dossier, list[Conten
     )
     if dossier.channel == Channel.WEB:
         dossier.receipt_hash = receipts.receipt_hash(demo_receipt_code(index))
-    dossier.forms = _forms(rng)
-    if "sextortion" in dossier.forms:
+    dossier.forms_of_abuse = _forms(rng)
+    if "sextortion" in dossier.forms_of_abuse:
         dossier.threat_active = YesNoUnknown.YES
     locations = [
         ContentLocation(
@@ -316,11 +315,12 @@ def _contact_and_help(rng: random.Random, dossier: Dossier, worker, step: dateti
             )
         moment = max(moment, sent)
     referred_on = moment.date()
-    kinds = []
-    if dossier.involves_minor or AgeBand(dossier.person_age_band).is_minor:
-        kinds.append(ReferralKind.CHILD_PROTECTION)
-    if dossier.form_ncii and rng.random() < 0.6:
-        kinds.append(ReferralKind.STOPNCII)
+    # What the dossier page would suggest, StopNCII.org not always taken up.
+    kinds = [
+        kind
+        for kind in referrals_suggested(dossier, [])
+        if kind != ReferralKind.STOPNCII or rng.random() < 0.6
+    ]
     if rng.random() < 0.3:
         kinds.append(rng.choice([ReferralKind.POLICE, ReferralKind.VICTIM_SUPPORT]))
     for kind in kinds:

@@ -8,7 +8,8 @@ One row per dossier, coded columns only (no personal data)::
 All or nothing: the whole file is checked first and, if any row is wrong, nothing is
 written and every problem is reported with its line (the header is line 1) and column.
 Rows whose ``external_id`` is already in the database are skipped, so importing the
-same file twice adds nothing. Rows are written in bulk, in one transaction.
+same file twice adds nothing. The dossiers are made by a service of ``cases``
+(``cases.services.earlier_records``), in bulk and in one transaction.
 """
 
 from __future__ import annotations
@@ -19,33 +20,30 @@ import logging
 import os
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from cases.choices import (
-    IMPORTED,
     Channel,
     ClosureReason,
-    EventKind,
     FormOfAbuse,
-    Gender,
     Language,
     ReporterCategory,
-    ReporterType,
     Status,
-    WaitingFor,
     YesNoUnknown,
 )
-from cases.models import BRUSSELS, Dossier, DossierEvent
-from cases.services import reserve_references
+from cases.models import BRUSSELS, Dossier
+from cases.services.earlier_records import (
+    EarlierRecord,
+    earlier_records_import,
+    earlier_records_known,
+)
 
 from .models import StatisticsAction, StatisticsLogEntry
 
@@ -71,10 +69,7 @@ _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?P<offset>Z|[+-]\d{2}:\d{2})?"
 )
 _EXTERNAL_ID_MAX = Dossier._meta.get_field("external_id").max_length
-_BATCH = 500
 _QUOTED_MAX = 40
-# Held by a running import on PostgreSQL (any constant shared by all imports).
-_IMPORT_LOCK = 0x1D0551E5
 
 
 @dataclass(frozen=True)
@@ -124,50 +119,6 @@ class ImportResult:
     imported: int
     already_imported: int
     dry_run: bool = False
-
-
-@dataclass
-class _Row:
-    """One valid line of the file, in model values."""
-
-    line: int
-    external_id: str
-    received_at: datetime
-    forms: list[str]
-    reporter: str
-    language: str
-    channel: str
-    status: str
-    closed_at: datetime | None
-    closure_reason: str
-    minor_involved: str
-
-    @property
-    def year(self) -> int:
-        return self.received_at.astimezone(BRUSSELS).year
-
-    def dossier(self, reference: str) -> Dossier:
-        organisation = self.reporter == ReporterCategory.ORGANISATION
-        dossier = Dossier(
-            reference=reference,
-            external_id=self.external_id,
-            imported=True,
-            received_at=self.received_at,
-            channel=self.channel,
-            language=self.language,
-            reporter_type=ReporterType.ORGANISATION if organisation else ReporterType.NOT_RECORDED,
-            reporter_gender=Gender.NOT_GIVEN if organisation else self.reporter,
-            person_minor_on_images=self.minor_involved,
-            status=self.status,
-            closure_reason=self.closure_reason,
-            closed_at=self.closed_at,
-            waiting_for=WaitingFor.OTHER if self.status == Status.WAITING else "",
-            # Imported dossiers are history: they never have a first contact due.
-            first_contact_due=None,
-        )
-        dossier.forms = self.forms
-        dossier.apply_priority_rules()
-        return dossier
 
 
 @dataclass
@@ -244,28 +195,20 @@ def _is_date(value: str) -> bool:
     return bool(_DATE.fullmatch(value))
 
 
-def _check_row(
-    cells: dict[str, str], line: int, now: datetime
-) -> tuple[_Row | None, list[RowError]]:
-    check = _Checker(line)
-
-    external_id = cells["external_id"]
-    if not external_id:
+def _external_id(check: _Checker, value: str) -> str:
+    if not value:
         check.error("external_id", _("a value is required."))
-    elif len(external_id) > _EXTERNAL_ID_MAX:
+    elif len(value) > _EXTERNAL_ID_MAX:
         check.error(
             "external_id",
             _("the identifier is longer than %(max)d characters.") % {"max": _EXTERNAL_ID_MAX},
         )
+    return value
 
-    received_at = None
-    if not cells["received_at"]:
-        check.error("received_at", _("a value is required."))
-    else:
-        received_at = _moment(check, "received_at", cells["received_at"], now)
 
+def _forms(check: _Checker, value: str) -> list[str]:
     forms = []
-    for code in cells["forms"].split(";"):
+    for code in value.split(";"):
         code = code.strip()
         if not code:
             continue
@@ -273,21 +216,19 @@ def _check_row(
             forms.append(code.lower())
         else:
             check.error("forms", _not_one_of(code, FormOfAbuse.values))
-    if not cells["forms"].replace(";", "").strip():
+    if not value.replace(";", "").strip():
         check.error(
             "forms",
             _("give at least one of %(choices)s, separated by semicolons.")
             % {"choices": ", ".join(FormOfAbuse.values)},
         )
+    return forms
 
-    reporter = _choice(check, "reporter", cells["reporter"], ReporterCategory.values)
-    language = _choice(check, "language", cells["language"], Language.values)
-    channel = _choice(check, "channel", cells["channel"], Channel.values)
 
-    status = Status.CLOSED.value
-    if cells.get("status"):
-        status = _choice(check, "status", cells["status"], Status.values)
-
+def _closure(
+    check: _Checker, cells: dict[str, str], status: str | None, received_at, now: datetime
+) -> tuple[str, datetime | None]:
+    """The closure reason and moment: only for a closed dossier, never before receipt."""
     closure_reason = ""
     if cells.get("closure_reason"):
         if status is not None and status != Status.CLOSED:
@@ -322,21 +263,39 @@ def _check_row(
             closed_at = max(closed_at, received_at)
         elif closed_at < received_at:
             check.error("closed_at", _("the dossier cannot be closed before it was received."))
+    return closure_reason, closed_at
 
+
+def _check_row(
+    cells: dict[str, str], line: int, now: datetime
+) -> tuple[EarlierRecord | None, list[RowError]]:
+    check = _Checker(line)
+    external_id = _external_id(check, cells["external_id"])
+    received_at = None
+    if not cells["received_at"]:
+        check.error("received_at", _("a value is required."))
+    else:
+        received_at = _moment(check, "received_at", cells["received_at"], now)
+    forms = _forms(check, cells["forms"])
+    reporter = _choice(check, "reporter", cells["reporter"], ReporterCategory.values)
+    language = _choice(check, "language", cells["language"], Language.values)
+    channel = _choice(check, "channel", cells["channel"], Channel.values)
+    status = Status.CLOSED.value
+    if cells.get("status"):
+        status = _choice(check, "status", cells["status"], Status.values)
+    closure_reason, closed_at = _closure(check, cells, status, received_at, now)
     minor = cells.get("minor_involved", "").lower()
     if minor not in MINOR_INVOLVED:
         check.error(
-            "minor_involved",
-            _not_one_of(cells["minor_involved"], ["yes", "no", "unknown"]),
+            "minor_involved", _not_one_of(cells["minor_involved"], ["yes", "no", "unknown"])
         )
-
     if check.errors:
         return None, check.errors
-    row = _Row(
+    record = EarlierRecord(
         line=line,
         external_id=external_id,
         received_at=received_at,
-        forms=forms,
+        forms_of_abuse=forms,
         reporter=reporter,
         language=language,
         channel=channel,
@@ -345,7 +304,7 @@ def _check_row(
         closure_reason=closure_reason,
         minor_involved=MINOR_INVOLVED[minor],
     )
-    return row, []
+    return record, []
 
 
 def _text(source) -> str:
@@ -421,10 +380,10 @@ def _check_header(header: list[str], errors: list[RowError]) -> bool:
     return readable
 
 
-def _check_file(text: str, now: datetime) -> list[_Row]:
+def _check_file(text: str, now: datetime) -> list[EarlierRecord]:
     """Every row of the file, converted; or ImportRejected with every error."""
     errors: list[RowError] = []
-    rows: list[_Row] = []
+    rows: list[EarlierRecord] = []
     first_line: dict[str, int] = {}
     records = _records(text, errors)
     header = next(records, (1, []))[1]
@@ -464,62 +423,6 @@ def _check_file(text: str, now: datetime) -> list[_Row]:
     return rows
 
 
-def _take_turns() -> None:
-    """Make concurrent imports wait for each other, so that the second one sees what
-    the first imported and skips it. SQLite transactions here already begin with the
-    write lock (``transaction_mode: IMMEDIATE``); PostgreSQL needs a lock of its own."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
-
-
-def _already_imported(external_ids: list[str]) -> set[str]:
-    found = set()
-    for start in range(0, len(external_ids), _BATCH):
-        found.update(
-            Dossier.objects.filter(
-                external_id__in=external_ids[start : start + _BATCH]
-            ).values_list("external_id", flat=True)
-        )
-    return found
-
-
-def _write(rows: list[_Row], now: datetime) -> None:
-    """The dossiers, their history and their first event, in bulk; references are
-    reserved per Brussels year of receipt, numbered in order of receipt."""
-    if not rows:
-        return
-    by_year: dict[int, list[_Row]] = defaultdict(list)
-    for row in rows:
-        by_year[row.year].append(row)
-    dossiers = []
-    for year, year_rows in sorted(by_year.items()):
-        year_rows.sort(key=lambda row: (row.received_at, row.line))
-        references = reserve_references(year=year, count=len(year_rows))
-        dossiers += [row.dossier(ref) for row, ref in zip(year_rows, references, strict=True)]
-    created = bulk_create_with_history(
-        dossiers,
-        Dossier,
-        batch_size=_BATCH,
-        default_date=now,
-        default_change_reason=IMPORTED,
-    )
-    DossierEvent.objects.bulk_create(
-        [
-            DossierEvent(
-                dossier=dossier,
-                at=now,
-                actor=None,
-                kind=EventKind.CREATED,
-                new_status=dossier.status,
-                detail=IMPORTED,
-            )
-            for dossier in created
-        ],
-        batch_size=_BATCH,
-    )
-
-
 def import_reports(
     source: str | os.PathLike | IO[bytes] | IO[str], *, dry_run: bool = False
 ) -> ImportResult:
@@ -530,18 +433,17 @@ def import_reports(
     ``dry_run`` the file is checked and counted but nothing is written.
     """
     now = timezone.now()
-    rows = _check_file(_text(source), now)
+    records = _check_file(_text(source), now)
     if dry_run:
-        existing = _already_imported([row.external_id for row in rows])
-        new = [row for row in rows if row.external_id not in existing]
+        known = earlier_records_known([record.external_id for record in records])
+        imported = len(records) - len(known)
     else:
         with transaction.atomic():
-            _take_turns()
-            existing = _already_imported([row.external_id for row in rows])
-            new = [row for row in rows if row.external_id not in existing]
-            _write(new, now)
-            StatisticsLogEntry.objects.create(action=StatisticsAction.IMPORT, rows=len(new))
-    result = ImportResult(imported=len(new), already_imported=len(existing), dry_run=dry_run)
+            imported = len(earlier_records_import(records, now=now))
+            StatisticsLogEntry.objects.create(action=StatisticsAction.IMPORT, rows=imported)
+    result = ImportResult(
+        imported=imported, already_imported=len(records) - imported, dry_run=dry_run
+    )
     # Counts only: the rows themselves are never logged.
     logger.info(
         "Import of earlier records%s: %d new, %d already imported",

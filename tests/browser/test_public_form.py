@@ -52,7 +52,7 @@ def test_a_report_on_a_phone_yields_a_receipt_that_opens_the_follow_up(
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     dossier = Dossier.objects.get()
-    assert (dossier.language, dossier.forms, dossier.channel) == (language, forms, "web")
+    assert (dossier.language, dossier.forms_of_abuse, dossier.channel) == (language, forms, "web")
     assert dossier.description == story
     assert dossier.locations.get().url == "https://social.example/p/123"
 

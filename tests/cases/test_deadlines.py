@@ -85,9 +85,11 @@ def test_a_dossier_is_overdue_until_contact_is_made(users):
     dossier = DossierFactory(received_at=timezone.now() - timedelta(days=7))
     fresh = DossierFactory()
     assert list(Dossier.objects.overdue()) == [dossier]
-    assert dossier.is_overdue and not fresh.is_overdue
+    flags = dict(Dossier.objects.with_overdue().values_list("pk", "is_overdue"))
+    assert flags == {dossier.pk: True, fresh.pk: False}
     dossier_contact_record(dossier_id=dossier.pk, method=ContactMethod.PHONE)
     assert not Dossier.objects.overdue().exists()
+    assert not Dossier.objects.with_overdue().get(pk=dossier.pk).is_overdue
 
 
 def _late_takedown(dossier) -> None:
@@ -166,3 +168,28 @@ def test_a_digest_whose_items_were_dealt_with_is_settled_without_a_mail(users):
     assert not outbox_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.sent_at is not None and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_late_request_shows_as_due_on_the_dossier_page_only_while_the_dossier_is_open(
+    client, users
+):
+    from cases.choices import ClosureReason, LegalBasis, TakedownMethod
+    from cases.services import dossier_close, dossier_triage, takedown_request_record
+    from tests.factories import location
+
+    dossier = DossierFactory(received_at=timezone.now() - timedelta(days=3), locations=[location()])
+    takedown_request_record(
+        location_id=dossier.locations.get().pk,
+        sent_to="Abuse desk",
+        method=TakedownMethod.EMAIL,
+        legal_basis=LegalBasis.DSA_NOTICE,
+        sent_at=timezone.now() - timedelta(hours=30),
+    )
+    client.force_login(users["coordinator"])
+    url = f"/staff/dossiers/{dossier.pk}/"
+    due = 'class="text-danger fw-semibold" data-outcome="pending"'
+    assert due in client.get(url).content.decode()
+    dossier_triage(dossier_id=dossier.pk, accept=True)
+    dossier_close(dossier_id=dossier.pk, closure_reason=ClosureReason.CONTENT_REMOVED)
+    assert due not in client.get(url).content.decode()

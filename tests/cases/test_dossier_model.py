@@ -55,15 +55,15 @@ def test_a_dossier_needs_at_least_one_form_of_abuse():
 
 def test_forms_property_reads_and_writes_the_coded_columns():
     dossier = Dossier()
-    dossier.forms = ["sextortion", "ncii"]
+    dossier.forms_of_abuse = ["sextortion", "ncii"]
     assert (dossier.form_ncii, dossier.form_voyeurism, dossier.form_sextortion) == (
         True,
         False,
         True,
     )
-    assert dossier.forms == ["ncii", "sextortion"]
+    assert dossier.forms_of_abuse == ["ncii", "sextortion"]
     with pytest.raises(ValueError):
-        dossier.forms = ["revenge"]
+        dossier.forms_of_abuse = ["revenge"]
 
 
 def test_several_answers_are_checked_against_their_list():

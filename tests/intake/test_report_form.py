@@ -66,7 +66,7 @@ def test_a_report_is_saved_with_the_page_language_and_answers(client, users):
     dossier = Dossier.objects.get()
     assert dossier.receipt_hash == receipts.receipt_hash(code)
     assert (dossier.channel, dossier.language, dossier.contact_language) == ("web", "fr", "nl")
-    assert dossier.forms == ["ncii", "sextortion"]
+    assert dossier.forms_of_abuse == ["ncii", "sextortion"]
     assert (dossier.reporter_type, dossier.reporter_gender) == ("person_concerned", "woman")
     assert dossier.person_gender == "woman"  # "it is about me": the reporter's answer
     assert dossier.reporter_email == "lotte@example.invalid"

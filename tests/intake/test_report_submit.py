@@ -23,7 +23,7 @@ def _dossier() -> Dossier:
         wants_acknowledgement=True,
         description="He sends my photos around in a group chat.",
     )
-    dossier.forms = ["ncii"]
+    dossier.forms_of_abuse = ["ncii"]
     return dossier
 
 

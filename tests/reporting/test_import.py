@@ -114,7 +114,7 @@ def test_a_valid_file_is_imported_with_history_event_and_no_deadline(tmp_path):
             Status.CLOSED,
         )
     a2 = dossiers["A-2"]
-    assert a2.forms == ["ncii", "voyeurism"]
+    assert a2.forms_of_abuse == ["ncii", "voyeurism"]
     assert (a2.language, a2.channel) == ("fr", "email")
     assert a2.received_at == datetime(2021, 3, 5, tzinfo=BRUSSELS)
 
@@ -124,7 +124,7 @@ def test_codes_tolerate_case_and_spaces_and_the_file_a_bom(tmp_path):
     run(tmp_path, "\ufeff" + text)
     dossier = Dossier.objects.get()
     assert dossier.external_id == "B-1"
-    assert (dossier.forms, dossier.reporter_gender, dossier.language, dossier.channel) == (
+    assert (dossier.forms_of_abuse, dossier.reporter_gender, dossier.language, dossier.channel) == (
         ["ncii", "voyeurism"],
         "woman",
         "nl",
@@ -312,7 +312,7 @@ def test_an_external_id_imported_before_is_skipped_even_with_other_values(tmp_pa
     run(tmp_path, csv_text("K-1,2021-03-04,ncii,woman,nl,web"))
     out, _err = run(tmp_path, csv_text("K-1,2021-06-01,voyeurism,man,fr,email"))
     assert out.strip() == "Imported 0 dossiers; 1 was already imported."
-    assert Dossier.objects.get().forms == ["ncii"]
+    assert Dossier.objects.get().forms_of_abuse == ["ncii"]
 
 
 # Dates and times

@@ -275,6 +275,14 @@ def outbox_deliver(*, message_id: int) -> bool:
     return True
 
 
+def outbox_settle(*, dossier: Dossier, at) -> int:
+    """Mark a dossier's unsent messages as settled without sending them, as
+    ``outbox_deliver`` settles a message with nothing left to say (an erased dossier's;
+    the demo caseload's, which is history). A worker sending one right now holds its
+    row; this waits for it."""
+    return OutboxMessage.objects.filter(dossier=dossier, sent_at__isnull=True).update(sent_at=at)
+
+
 def outbox_pending_ids(*, older_than: timedelta = timedelta(seconds=30)) -> list[int]:
     """Messages still unsent a while after they were written (their task was lost or
     failed), oldest first, skipping ones that keep failing."""

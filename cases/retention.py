@@ -36,6 +36,7 @@ from .models import (
     OutboxMessage,
     TakedownRequest,
 )
+from .outbox import outbox_settle
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +135,7 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     ContentLocation.objects.filter(dossier=dossier).update(platform_name="", url="")
     TakedownRequest.objects.filter(dossier=dossier).update(sent_to="")
     DossierEvent.objects.filter(dossier=dossier).exclude(kind__in=NOTES_KEPT).update(note="")
-    # Settled as outbox_deliver settles a message with nothing left to say: sent_at set,
-    # no mail. A worker sending one right now holds its row; this waits for it.
-    OutboxMessage.objects.filter(dossier=dossier, sent_at__isnull=True).update(sent_at=at)
+    outbox_settle(dossier=dossier, at=at)
     OutboxMessage.objects.filter(dossier=dossier).update(recipient="")
     files = _evidence_delete(dossier)
     DossierEvent.objects.create(dossier=dossier, kind=EventKind.ANONYMISED, actor=by, at=at)

@@ -40,7 +40,8 @@ from cases.choices import (
     WaitingFor,
     YesNoUnknown,
 )
-from cases.models import BRUSSELS, ContentLocation, Dossier, OutboxMessage
+from cases.models import BRUSSELS, ContentLocation, Dossier
+from cases.outbox import outbox_settle
 from cases.services import (
     dossier_assign,
     dossier_close,
@@ -396,6 +397,6 @@ def _load_dossiers(users: dict, existing: set[str]) -> int:
             dossier = dossier_create(dossier=dossier, locations=locations, at=dossier.received_at)
             _progress(rng, dossier, users)
             # The demo caseload is history: what it notified is settled, not mailed.
-            OutboxMessage.objects.filter(dossier=dossier).update(sent_at=dossier.received_at)
+            outbox_settle(dossier=dossier, at=dossier.received_at)
         added += 1
     return added

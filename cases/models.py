@@ -408,6 +408,15 @@ class DossierEvent(models.Model):
     referral = models.ForeignKey(
         "Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Whom an assignment gave the dossier to (none: taken back).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("event")
@@ -458,12 +467,12 @@ class OutboxMessage(models.Model):
     dossier = models.ForeignKey(
         Dossier, on_delete=models.CASCADE, related_name="notifications", null=True
     )
-    # A staff member the message is about (the daily digest is rendered for them).
-    user = models.ForeignKey(
+    # The staff member the message is for (the daily digest is rendered for them).
+    staff_member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
     )
     # Makes a message that must go out once (one digest per person per day) unique.
-    key = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    once_key = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     recipient = EncryptedCharField(max_length=254)
     language = models.CharField(max_length=2, choices=Language.choices)
     created_at = models.DateTimeField(default=timezone.now)

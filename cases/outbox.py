@@ -48,11 +48,16 @@ def outbox_enqueue(
     recipient: str,
     language: str,
     dossier: Dossier | None = None,
-    user=None,
-    key: str | None = None,
+    staff_member=None,
+    once_key: str | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage.objects.create(
-        kind=kind, recipient=recipient, language=language, dossier=dossier, user=user, key=key
+        kind=kind,
+        recipient=recipient,
+        language=language,
+        dossier=dossier,
+        staff_member=staff_member,
+        once_key=once_key,
     )
     transaction.on_commit(lambda: _queue_delivery(message.pk))
     return message
@@ -160,8 +165,8 @@ def _once_an_hour(kind: str, *, at, dossier: Dossier | None = None) -> list[Outb
             recipient=user.email,
             language=mail_language(user),
             dossier=dossier,
-            user=user,
-            key=f"{kind}:{user.pk}:{hour}",
+            staff_member=user,
+            once_key=f"{kind}:{user.pk}:{hour}",
         )
         for user in _coordinators()
     ]
@@ -179,13 +184,13 @@ def notify_daily_digest(*, user, day) -> OutboxMessage | None:
         kind=NotificationKind.DAILY_DIGEST,
         recipient=user.email,
         language=mail_language(user),
-        user=user,
-        key=digest_key(user, day),
+        staff_member=user,
+        once_key=digest_key(user, day),
     )
 
 
 def _enqueue_once(**fields) -> OutboxMessage | None:
-    """Queue a message whose ``key`` makes it unique; None if it is queued already."""
+    """Queue a message whose ``once_key`` makes it unique; None if it is queued already."""
     try:
         with transaction.atomic():
             return outbox_enqueue(**fields)
@@ -214,9 +219,9 @@ def _render(message: OutboxMessage) -> tuple[str, str, str | None] | None:
     if message.kind == NotificationKind.DAILY_DIGEST:
         from .digest import digest_for
 
-        if message.user is None or not message.user.is_active:
+        if message.staff_member is None or not message.staff_member.is_active:
             return None
-        context["digest"] = digest_for(message.user)
+        context["digest"] = digest_for(message.staff_member)
         if context["digest"].empty:
             return None
     with translation.override(message.language):
@@ -246,7 +251,7 @@ def outbox_deliver(*, message_id: int) -> bool:
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("dossier", "user")
+            .select_related("dossier", "staff_member")
             .filter(pk=message_id, sent_at__isnull=True)
             .first()
         )

@@ -40,11 +40,6 @@ from .outbox import outbox_settle
 
 logger = logging.getLogger(__name__)
 
-# Event notes that are not free text: an assignment's note is the username of the staff
-# member the dossier was given to, written by cases.services. Without it the timeline
-# would say the dossier had been assigned to nobody.
-NOTES_KEPT = frozenset({EventKind.ASSIGNED})
-
 
 def dossiers_closed_before(moment: datetime) -> QuerySet[Dossier]:
     """Closed dossiers not anonymised yet whose closing moment lies before ``moment``.
@@ -134,7 +129,7 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     # QuerySet.update writes no history rows; these columns are not in history anyway.
     ContentLocation.objects.filter(dossier=dossier).update(platform_name="", url="")
     TakedownRequest.objects.filter(dossier=dossier).update(sent_to="")
-    DossierEvent.objects.filter(dossier=dossier).exclude(kind__in=NOTES_KEPT).update(note="")
+    DossierEvent.objects.filter(dossier=dossier).update(note="")
     outbox_settle(dossier=dossier, at=at)
     OutboxMessage.objects.filter(dossier=dossier).update(recipient="")
     files = _evidence_delete(dossier)

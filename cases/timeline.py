@@ -61,7 +61,7 @@ def timeline(dossier: Dossier) -> list[tuple[DossierEvent, list[FieldChange]]]:
     field change, the dossier's history once."""
     events = list(
         DossierEvent.objects.filter(dossier=dossier).select_related(
-            "actor", "takedown__location", "referral"
+            "actor", "assignee", "takedown__location", "referral"
         )
     )
     wanted = {event.history_id for event in events if event.history_id}

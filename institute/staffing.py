@@ -31,7 +31,7 @@ def _tell_coordinators(kind: str) -> None:
             kind=kind,
             recipient=coordinator.email,
             language=mail_language(coordinator),
-            user=coordinator,
+            staff_member=coordinator,
         )
 
 
@@ -146,5 +146,5 @@ def second_factors_reset(*, user, by, request=None) -> None:
             kind=NotificationKind.FACTORS_RESET,
             recipient=user.email,
             language=mail_language(user),
-            user=user,
+            staff_member=user,
         )

@@ -144,7 +144,7 @@ def _assign(dossier: Dossier, to, *, by: Actor, at: datetime | None) -> None:
     dossier.assignee = to
     dossier._history_user = by
     dossier.save(update_fields=["assignee", "updated_at"])
-    event(dossier, EventKind.ASSIGNED, by=by, at=at, note=to.get_username() if to else "")
+    event(dossier, EventKind.ASSIGNED, by=by, at=at, assignee=to)
     if to is not None and to != by:
         notify_assigned(dossier=dossier)
 

@@ -112,7 +112,7 @@ def test_each_handler_gets_one_digest_a_day_of_what_is_theirs(users):
     OutboxMessage.objects.all().delete()
 
     digests = send_daily_digests()
-    recipients = {message.user.username for message in digests}
+    recipients = {message.staff_member.username for message in digests}
     # caseworker2 has nothing late; management and the administrator handle no dossier.
     assert recipients == {"caseworker", "coordinator"}
     assert send_daily_digests() == []  # the same day again: nothing new
@@ -136,7 +136,7 @@ def test_the_digest_mail_lists_references_only_in_the_reader_s_language(users):
     dossier_assign(dossier_id=dossier.pk, to=users["caseworker"])
     _late_takedown(dossier)
     OutboxMessage.objects.all().delete()
-    (message,) = [m for m in send_daily_digests() if m.user == users["caseworker"]]
+    (message,) = [m for m in send_daily_digests() if m.staff_member == users["caseworker"]]
     assert message.language == "en"
     mail.outbox.clear()
     assert outbox_deliver(message_id=message.pk)

@@ -276,16 +276,12 @@ def test_the_personal_columns_are_empty_in_the_database_and_the_files_gone(
     after = _raw_personal(dossier)
     assert after.pop("hashes") == (None, None)
     assert not [key for key in after if key[0] == "Evidence"]
-    assignments = {
-        ("DossierEvent", pk)
-        for pk in dossier.events.filter(kind=EventKind.ASSIGNED).values_list("id", flat=True)
-    }
-    assert assignments
     for key, columns in after.items():
-        if key in assignments:  # the staff member's username, not free text
-            assert columns == before[key] != {"note": ""}
-        else:
-            assert columns == dict.fromkeys(columns, ""), key
+        assert columns == dict.fromkeys(columns, ""), key
+    # Whom the dossier was assigned to is an account, not free text: it stays.
+    assignments = dossier.events.filter(kind=EventKind.ASSIGNED)
+    assert assignments.exists()
+    assert all(event.assignee is not None for event in assignments)
     assert Evidence.objects.filter(dossier=dossier).count() == 0
     for name in names:
         assert not private_storage.exists(name)

@@ -36,3 +36,40 @@ def at_once(count: int, work: Callable[[int], T], *, timeout: float = 120) -> li
     if errors:
         raise errors[0]
     return results
+
+
+def png(tail: bytes = b"") -> bytes:
+    """Bytes that pass as a PNG file (its signature is what the evidence check reads),
+    with ``tail`` to tell files apart."""
+    return b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + tail
+
+
+PNG = png()
+
+
+def enter_password(page, origin: str, username: str, password: str | None = None) -> None:
+    """The staff sign-in page's first step, in a browser tab (Playwright): the demo
+    password unless another is given. The page then asks for the second step."""
+    from institute.demo import DEMO_PASSWORD
+
+    if "/staff/login/" not in page.url:
+        page.goto(f"{origin}/staff/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def staff_log_in(staff, username: str) -> None:
+    """Sign in a demo account in a browser tab: its password, then the code its
+    authenticator app would show."""
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import current_code
+
+    page = staff.page
+    enter_password(page, staff.origin, username)
+    assert "/staff/security/verify/" in page.url
+    page.fill("#id_code", current_code(get_user_model().objects.get(username=username)))
+    with page.expect_navigation():
+        page.click("form[data-form=verify] button[type=submit]")

@@ -97,26 +97,6 @@ def desk(chromium, live_server) -> Iterator[Phone]:
         context.close()
 
 
-def staff_log_in(staff: Phone, username: str) -> None:
-    """Sign in on the staff login page with a demo account: its password, then the code
-    its authenticator app would show."""
-    from django.contrib.auth import get_user_model
-
-    from institute.demo import DEMO_PASSWORD
-    from tests.conftest import current_code
-
-    page = staff.page
-    page.goto(f"{staff.origin}/staff/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/staff/security/verify/" in page.url
-    page.fill("#id_code", current_code(get_user_model().objects.get(username=username)))
-    with page.expect_navigation():
-        page.click("form[data-form=verify] button[type=submit]")
-
-
 # WCAG 2.2 AA, as axe-core tags it.
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tests.browser.conftest import Phone, accessibility_violations, staff_log_in
+from tests.browser.conftest import Phone, accessibility_violations
+from tests.helpers import staff_log_in
 from tests.markup import build_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

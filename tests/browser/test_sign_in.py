@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_otp.oath import totp
 
-from institute.demo import DEMO_PASSWORD
 from institute.models import SecurityEvent, SecurityEventKind
 from institute.roles import Role
-from tests.browser.conftest import accessibility_violations, staff_log_in
+from tests.browser.conftest import accessibility_violations
+from tests.helpers import enter_password, staff_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,10 +36,7 @@ def test_a_new_account_enrols_signs_out_and_signs_in_with_a_code(desk, live_serv
 
     page.goto(f"{base}/staff/login/")
     assert accessibility_violations(page) == []
-    page.fill("#id_username", "newcomer")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    enter_password(page, base, "newcomer", PASSWORD)
     assert "/staff/security/enrol/" in page.url
     assert accessibility_violations(page) == []
     # The QR code is drawn by the site itself and loads under the CSP.
@@ -60,10 +57,7 @@ def test_a_new_account_enrols_signs_out_and_signs_in_with_a_code(desk, live_serv
     page.goto(f"{base}/staff/dossiers/")
     assert "/staff/login/" in page.url
 
-    page.fill("#id_username", "newcomer")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    enter_password(page, base, "newcomer", PASSWORD)
     assert "/staff/security/verify/" in page.url
     assert accessibility_violations(page) == []
     # A code is good once: the app's next one.
@@ -132,11 +126,7 @@ def test_a_passkey_added_on_the_security_page_is_the_second_step_next_time(
 
     with page.expect_navigation():
         page.click("nav form[action='/staff/logout/'] button")
-    page.goto(f"{base}/staff/login/")
-    page.fill("#id_username", "coordinator")
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    enter_password(page, base, "coordinator")
     assert "/staff/security/verify/" in page.url
     page.wait_for_selector("#passkey-verification-button")
     assert accessibility_violations(page) == []

@@ -5,8 +5,9 @@ import pytest
 
 from cases.choices import EventKind, Status, TakedownOutcome
 from cases.models import Dossier, TakedownRequest
-from tests.browser.conftest import PHONE, Phone, staff_log_in
+from tests.browser.conftest import PHONE, Phone
 from tests.browser.test_public_form import _fill_report
+from tests.helpers import staff_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

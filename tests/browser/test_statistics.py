@@ -10,7 +10,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from cases.models import Dossier
-from tests.browser.conftest import staff_log_in
+from tests.helpers import staff_log_in
 from tests.reporting import published
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

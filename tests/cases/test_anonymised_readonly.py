@@ -41,8 +41,10 @@ from cases.services import (
     dossier_message_reporter,
     dossier_note_add,
     dossier_reopen,
+    dossier_resume,
     dossier_triage,
     dossier_update_details,
+    dossier_wait,
     evidence_attach,
     referral_outcome_record,
     referral_record,
@@ -52,7 +54,7 @@ from cases.services import (
 )
 from cases.workflow import anonymised_message
 from tests.factories import DossierFactory, location
-from tests.intake.conftest import PNG
+from tests.helpers import PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -123,73 +125,129 @@ def _changes(users, dossier: Dossier) -> dict:
     referral = Referral.objects.get(dossier=dossier)
     now = timezone.now()
     return {
-        "reopen": lambda: dossier_reopen(dossier_id=dossier.pk, by=worker, note="Uploaded again"),
-        "triage": lambda: dossier_triage(dossier_id=dossier.pk, accept=True, by=worker),
-        "assign": lambda: dossier_assign(
-            dossier_id=dossier.pk, to=users["caseworker2"], by=coordinator
+        "wait": (
+            dossier_wait,
+            lambda: dossier_wait(dossier_id=dossier.pk, waiting_for="reporter", by=worker),
         ),
-        "unassign": lambda: dossier_assign(dossier_id=dossier.pk, to=None, by=coordinator),
-        "note": lambda: dossier_note_add(dossier_id=dossier.pk, text="A new note", by=worker),
-        "message": lambda: dossier_message_reporter(
-            dossier_id=dossier.pk, text="Any news?", by=worker
+        "resume": (dossier_resume, lambda: dossier_resume(dossier_id=dossier.pk, by=worker)),
+        "close": (
+            dossier_close,
+            lambda: dossier_close(dossier_id=dossier.pk, closure_reason="other", by=worker),
         ),
-        "contact": lambda: dossier_contact_record(
-            dossier_id=dossier.pk, method=ContactMethod.PHONE, at=now, by=worker
+        "reopen": (
+            dossier_reopen,
+            lambda: dossier_reopen(dossier_id=dossier.pk, by=worker, note="Uploaded again"),
         ),
-        "details": lambda: dossier_update_details(
-            dossier_id=dossier.pk,
-            changes={"reporter_name": "Back Again", "priority": Priority.URGENT},
-            by=worker,
+        "triage": (
+            dossier_triage,
+            lambda: dossier_triage(dossier_id=dossier.pk, accept=True, by=worker),
         ),
-        "takedown": lambda: takedown_request_record(
-            location_id=takedown.location_id,
-            sent_to="another abuse desk",
-            method=TakedownMethod.EMAIL,
-            legal_basis=LegalBasis.DSA_NOTICE,
-            sent_at=now,
-            by=worker,
+        "assign": (
+            dossier_assign,
+            lambda: dossier_assign(dossier_id=dossier.pk, to=users["caseworker2"], by=coordinator),
         ),
-        "takedown outcome": lambda: takedown_outcome_record(
-            takedown_id=takedown.pk,
-            outcome=TakedownOutcome.REMOVED,
-            recheck_on=timezone.localdate() + timedelta(days=7),
-            by=worker,
+        "unassign": (
+            dossier_assign,
+            lambda: dossier_assign(dossier_id=dossier.pk, to=None, by=coordinator),
         ),
-        "referral": lambda: referral_record(
-            dossier_id=dossier.pk,
-            kind=ReferralKind.POLICE,
-            referred_on=timezone.localdate(),
-            by=worker,
+        "note": (
+            dossier_note_add,
+            lambda: dossier_note_add(dossier_id=dossier.pk, text="A new note", by=worker),
         ),
-        "referral outcome": lambda: referral_outcome_record(
-            referral_id=referral.pk, outcome=ReferralOutcome.TAKEN_UP, by=worker
+        "message": (
+            dossier_message_reporter,
+            lambda: dossier_message_reporter(dossier_id=dossier.pk, text="Any news?", by=worker),
         ),
-        "evidence": lambda: evidence_attach(
-            dossier=dossier,
-            uploads=[SimpleUploadedFile("new.png", PNG, content_type="image/png")],
-            saved=[],
-            from_reporter=False,
+        "contact": (
+            dossier_contact_record,
+            lambda: dossier_contact_record(
+                dossier_id=dossier.pk, method=ContactMethod.PHONE, at=now, by=worker
+            ),
+        ),
+        "details": (
+            dossier_update_details,
+            lambda: dossier_update_details(
+                dossier_id=dossier.pk,
+                changes={"reporter_name": "Back Again", "priority": Priority.URGENT},
+                by=worker,
+            ),
+        ),
+        "takedown": (
+            takedown_request_record,
+            lambda: takedown_request_record(
+                location_id=takedown.location_id,
+                sent_to="another abuse desk",
+                method=TakedownMethod.EMAIL,
+                legal_basis=LegalBasis.DSA_NOTICE,
+                sent_at=now,
+                by=worker,
+            ),
+        ),
+        "takedown outcome": (
+            takedown_outcome_record,
+            lambda: takedown_outcome_record(
+                takedown_id=takedown.pk,
+                outcome=TakedownOutcome.REMOVED,
+                recheck_on=timezone.localdate() + timedelta(days=7),
+                by=worker,
+            ),
+        ),
+        "referral": (
+            referral_record,
+            lambda: referral_record(
+                dossier_id=dossier.pk,
+                kind=ReferralKind.POLICE,
+                referred_on=timezone.localdate(),
+                by=worker,
+            ),
+        ),
+        "referral outcome": (
+            referral_outcome_record,
+            lambda: referral_outcome_record(
+                referral_id=referral.pk, outcome=ReferralOutcome.TAKEN_UP, by=worker
+            ),
+        ),
+        "evidence": (
+            evidence_attach,
+            lambda: evidence_attach(
+                dossier=dossier,
+                uploads=[SimpleUploadedFile("new.png", PNG, content_type="image/png")],
+                saved=[],
+                from_reporter=False,
+            ),
         ),
         # The reporter's own path (the follow-up page) takes the same lock.
-        "reporter message": lambda: reporter_followup_add(
-            dossier_id=dossier.pk, message="I am back", location=None, uploads=[]
+        "reporter message": (
+            reporter_followup_add,
+            lambda: reporter_followup_add(
+                dossier_id=dossier.pk, message="I am back", location=None, uploads=[]
+            ),
         ),
-        "reporter address": lambda: reporter_followup_add(
-            dossier_id=dossier.pk,
-            message="",
-            location=ContentLocation(platform_kind="other", url="https://again.example/x"),
-            uploads=[],
+        "reporter address": (
+            reporter_followup_add,
+            lambda: reporter_followup_add(
+                dossier_id=dossier.pk,
+                message="",
+                location=ContentLocation(platform_kind="other", url="https://again.example/x"),
+                uploads=[],
+            ),
         ),
-        "reporter files": lambda: reporter_followup_add(
-            dossier_id=dossier.pk,
-            message="",
-            location=None,
-            uploads=[SimpleUploadedFile("more.png", PNG, content_type="image/png")],
+        "reporter files": (
+            reporter_followup_add,
+            lambda: reporter_followup_add(
+                dossier_id=dossier.pk,
+                message="",
+                location=None,
+                uploads=[SimpleUploadedFile("more.png", PNG, content_type="image/png")],
+            ),
         ),
     }
 
 
 CHANGES = [
+    "wait",
+    "resume",
+    "close",
     "reopen",
     "triage",
     "assign",
@@ -213,12 +271,29 @@ CHANGES = [
 def test_every_service_refuses_an_anonymised_dossier_and_changes_nothing(users, anonymised, change):
     before = _snapshot(anonymised)
     with pytest.raises(ActionRefused) as refused:
-        _changes(users, anonymised)[change]()
+        _changes(users, anonymised)[change][1]()
     assert str(refused.value) == anonymised_message()
     assert _snapshot(anonymised) == before
 
 
-def test_the_list_of_refused_changes_covers_every_service(users, anonymised):
+def test_every_service_that_changes_a_dossier_is_among_those_tried(users, anonymised):
+    """Found in the services package, not listed here: a service added later that takes
+    an existing dossier (by its id, or one of its takedowns, referrals or locations)
+    fails this test until it is tried above."""
+    import inspect
+
+    from cases import services
+
+    targets = {"dossier_id", "takedown_id", "referral_id", "location_id"}
+    changing = {
+        name
+        for name in services.__all__
+        if inspect.isfunction(getattr(services, name))
+        and targets & set(inspect.signature(getattr(services, name)).parameters)
+    } | {"evidence_attach"}
+    tried = {service.__name__ for service, _change in _changes(users, anonymised).values()}
+    assert len(changing) >= 15
+    assert sorted(changing - tried) == []
     assert sorted(_changes(users, anonymised)) == sorted(CHANGES)
 
 

@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases.evidence import check_evidence_file, check_evidence_files, sniff
 from cases.models import Evidence
 from tests.factories import DossierFactory
+from tests.helpers import png
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"screenshot-of-a-threat"
+PNG = png(b"screenshot-of-a-threat")
 PDF = b"%PDF-1.7\n" + b"letter from the platform"
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 64
 WINDOWS_EXE = b"MZ\x90\x00" + b"\x00" * 64

@@ -18,10 +18,11 @@ from cases.models import Dossier, Evidence
 from cases.retention import dossier_anonymise
 from cases.services import dossier_assign, dossier_close, dossier_triage, evidence_attach
 from tests.factories import DossierFactory
+from tests.helpers import png
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(2048)
+PNG = png(os.urandom(2048))
 PDF = b"%PDF-1.7\n" + os.urandom(4096)
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(1024)
 

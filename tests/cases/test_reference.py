@@ -1,12 +1,12 @@
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from cases.models import Dossier
 from tests.factories import DossierFactory
+from tests.helpers import at_once
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 pytestmark = pytest.mark.django_db
@@ -48,31 +48,14 @@ def test_a_rolled_back_report_gives_its_number_back():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_references_never_collide_on_postgresql():
     threads_count, per_thread = 8, 5
-    barrier = threading.Barrier(threads_count)
-    references: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def create_some() -> None:
-        try:
-            barrier.wait()
-            for _ in range(per_thread):
-                dossier = DossierFactory(received_at=datetime(2026, 5, 1, 9, tzinfo=BRUSSELS))
-                with lock:
-                    references.append(dossier.reference)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def create_some(n: int) -> list[str]:
+        received = datetime(2026, 5, 1, 9, tzinfo=BRUSSELS)
+        return [DossierFactory(received_at=received).reference for _ in range(per_thread)]
 
-    threads = [threading.Thread(target=create_some) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    references = [ref for batch in at_once(threads_count, create_some, timeout=60) for ref in batch]
 
     assert connection.vendor == "postgresql"
-    assert not errors, errors
     total = threads_count * per_thread
     assert len(references) == total
     assert sorted(references) == [f"2026-{n:04d}" for n in range(1, total + 1)]

@@ -67,7 +67,7 @@ from cases.services import (
 )
 from cases.storage import private_storage
 from tests.factories import DossierFactory, location
-from tests.intake.conftest import PNG
+from tests.helpers import PNG
 
 pytestmark = pytest.mark.django_db
 

@@ -76,8 +76,12 @@ def test_an_invalid_form_shows_its_errors_on_the_page_and_saves_nothing(client, 
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="error_1_id_takedown-sent_to"' in html or "takedown-sent_to" in html
-    assert "is-invalid" in html
+    # The error is told at the field it is about, which is marked invalid.
+    assert 'id="error_1_id_takedown-sent_to"' in html
+    field = html[
+        html.index('id="id_takedown-sent_to"') - 300 : html.index('id="id_takedown-sent_to"')
+    ]
+    assert "is-invalid" in field
     assert not TakedownRequest.objects.exists()
 
 

@@ -20,7 +20,8 @@ from cases.services import (
 )
 from cases.storage import files_removed_on_failure
 from tests.factories import DossierFactory, location
-from tests.intake.conftest import PNG, report_data
+from tests.helpers import PNG
+from tests.intake.conftest import report_data
 
 pytestmark = pytest.mark.django_db
 

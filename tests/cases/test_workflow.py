@@ -1,11 +1,9 @@
 """The workflow services beyond plain status moves: triage, messages, contacts,
 corrections, takedowns and referrals. Each refusal changes nothing."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone, translation
 
 from cases.choices import (
@@ -43,6 +41,7 @@ from cases.services import (
 )
 from cases.timeline import timeline
 from tests.factories import DossierFactory, location
+from tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -107,28 +106,17 @@ def test_a_triaged_dossier_cannot_be_triaged_again(users):
 @pytest.mark.django_db(transaction=True)
 def test_two_people_triaging_at_once_leave_one_decision(users):
     dossier = DossierFactory()
-    barrier = threading.Barrier(2)
-    outcomes: dict[str, str] = {}
+    people = [("caseworker", True), ("caseworker2", False)]
 
-    def triage(name: str, accept: bool) -> None:
+    def triage(n: int) -> tuple[str, str]:
+        name, accept = people[n]
         try:
-            barrier.wait()
             dossier_triage(dossier_id=dossier.pk, accept=accept, note="not for us", by=users[name])
-            outcomes[name] = "done"
         except ActionRefused:
-            outcomes[name] = "refused"
-        finally:
-            connections.close_all()
+            return name, "refused"
+        return name, "done"
 
-    threads = [
-        threading.Thread(target=triage, args=("caseworker", True)),
-        threading.Thread(target=triage, args=("caseworker2", False)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
+    outcomes = dict(at_once(2, triage))
     assert sorted(outcomes.values()) == ["done", "refused"]
     dossier.refresh_from_db()
     moves = DossierEvent.objects.filter(dossier=dossier, kind=EventKind.STATUS_CHANGED)
@@ -194,7 +182,12 @@ def test_a_message_without_a_receipt_code_is_refused_even_with_an_email(users):
     # The mail would send them to a follow-up page they cannot open.
     dossier = DossierFactory(reporter_email="r@example.invalid")
     _refused(dossier, dossier_message_reporter, dossier_id=dossier.pk, text="Hello")
-    _refused(DossierFactory(), dossier_message_reporter, dossier_id=dossier.pk, text="  ")
+
+
+def test_an_empty_message_is_refused(users):
+    dossier = DossierFactory(receipt_hash="a" * 64)
+    _refused(dossier, dossier_message_reporter, dossier_id=dossier.pk, text="  ")
+    assert not dossier.events.filter(kind=EventKind.MESSAGE_TO_REPORTER).exists()
 
 
 def test_nothing_is_dated_before_the_report_arrived(users):

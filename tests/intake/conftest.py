@@ -1,6 +1,5 @@
 from cases import receipts
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"\x00" * 64
 
 

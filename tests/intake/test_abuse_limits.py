@@ -20,8 +20,8 @@ from cases.choices import EventKind, NotificationKind
 from cases.models import Dossier, DossierEvent, Evidence, OutboxMessage
 from intake import throttle, views
 from tests.factories import DossierFactory
-from tests.helpers import at_once
-from tests.intake.conftest import PNG, report_data
+from tests.helpers import PNG, at_once
+from tests.intake.conftest import report_data
 
 WRONG = "AAAA-BBBB-CCCC-DDDD"
 

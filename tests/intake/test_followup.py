@@ -15,7 +15,7 @@ from cases.models import DossierEvent, Evidence, OutboxMessage
 from cases.services import dossier_triage
 from intake.views import STATUS_EXPLAINED
 from tests.factories import DossierFactory
-from tests.intake.conftest import PNG
+from tests.helpers import PNG
 
 pytestmark = pytest.mark.django_db
 

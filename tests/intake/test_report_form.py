@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from cases import receipts
 from cases.choices import Channel, NotificationKind, Priority
 from cases.models import ContentLocation, Dossier, DossierEvent, Evidence, OutboxMessage
-from tests.intake.conftest import PDF, PNG, report_data
+from tests.helpers import PNG
+from tests.intake.conftest import PDF, report_data
 
 pytestmark = pytest.mark.django_db
 

@@ -1,19 +1,15 @@
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
 
 from cases import receipts
 from cases.choices import Channel, ReporterType
 from cases.models import Dossier, DossierEvent, Evidence, OutboxMessage, ReferenceCounter
 from cases.services import report_submit
 from tests.factories import location
+from tests.helpers import PNG, at_once
 
 pytestmark = pytest.mark.django_db
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def _dossier() -> Dossier:
@@ -97,24 +93,7 @@ def test_a_failure_after_the_files_were_written_removes_them(users, settings, mo
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_posts_of_the_same_form_save_one_report(users):
     token = receipts.new_submission_token()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def post() -> None:
-        try:
-            barrier.wait()
-            results.append(_submit(token))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
+    results = at_once(2, lambda n: _submit(token))
     assert Dossier.objects.count() == 1
     assert {r.receipt_code for r in results} == {receipts.receipt_code_for(token)}
     assert {r.dossier.pk for r in results} == {Dossier.objects.get().pk}

@@ -1,5 +1,4 @@
 import logging
-import threading
 
 import pytest
 from django.core.cache import cache
@@ -7,6 +6,7 @@ from django.test import RequestFactory, override_settings
 
 from intake import throttle
 from intake.throttle import Limit, attempt, client_attempt, reached
+from tests.helpers import at_once
 
 LIMIT = Limit("test", allowed=3, window_seconds=60)
 
@@ -53,20 +53,11 @@ def test_concurrent_attempts_never_pass_a_limit_together():
     """Twelve posts at the same moment: exactly the limit gets through, however the
     threads interleave between counting and going on with their work."""
     limit = Limit("race", allowed=5, window_seconds=60)
-    barrier = threading.Barrier(12)
-    passed = []
-
-    def post():
-        barrier.wait()
-        result = client_attempt(limit, _request("203.0.113.7"))
-        if result.allowed:
-            passed.append(result)
-
-    threads = [threading.Thread(target=post) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    passed = [
+        r
+        for r in at_once(12, lambda n: client_attempt(limit, _request("203.0.113.7")))
+        if r.allowed
+    ]
     assert len(passed) == 5
 
 

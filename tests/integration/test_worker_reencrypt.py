@@ -6,11 +6,12 @@ from django.db import connection, transaction
 from cases.services import evidence_attach
 from cases.tasks import reencrypt_personal_data
 from tests.factories import DossierFactory
+from tests.helpers import png
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"screenshot"
+PNG = png(b"screenshot")
 
 
 def _on_key(pk: int, key: str) -> bool:

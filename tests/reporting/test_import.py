@@ -1,6 +1,5 @@
 import csv
 import io
-import threading
 from collections import Counter
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -8,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection
 from django.utils import translation
 
 from cases.choices import (
@@ -26,6 +25,7 @@ from cases.services import next_reference, reserve_references
 from reporting.imports import ImportRejected, import_reports
 from reporting.models import StatisticsAction, StatisticsLogEntry
 from tests.factories import DossierFactory
+from tests.helpers import at_once
 from tests.reporting import published
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -539,26 +539,9 @@ def test_two_imports_of_the_same_file_at_once_import_it_once(tmp_path):
     path.write_text(
         csv_text(*[f"Z-{n},2021-03-04,ncii,woman,nl,web" for n in range(200)]), encoding="utf-8"
     )
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def import_once() -> None:
-        try:
-            barrier.wait()
-            results.append(import_reports(path))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=import_once) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(2, lambda n: import_reports(path), timeout=60)
 
     assert connection.vendor == "postgresql"
-    assert not errors, errors
     assert sorted((r.imported, r.already_imported) for r in results) == [(0, 200), (200, 0)]
     assert Dossier.objects.count() == 200
     assert ReferenceCounter.objects.get(year=2021).last == 200

@@ -1,14 +1,8 @@
-"""The dossier: one report of image-based sexual abuse and everything done about it.
-
-Coded columns (forms of abuse, reporter category, language, channel, dates) are plain
-and indexed: statistics read only them. Personal and free-text columns are encrypted
-(``EncryptedTextField``) and kept out of the history tables, so anonymising a dossier
-really removes its personal data while every count stays as it was.
-"""
+"""The dossier: one report of image-based sexual abuse, its coded and personal
+fields, and the named queries on it."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,37 +14,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .choices import (
-    CREATED_DETAILS,
-    AccessAction,
+from ..choices import (
     AgeBand,
     AuthorRelation,
     Channel,
     ClosureReason,
-    ContactMethod,
-    EventKind,
     FormOfAbuse,
     Gender,
     ImagesMadeBy,
     Language,
-    LegalBasis,
-    NotificationKind,
     OrganisationKind,
-    PlatformKind,
     Priority,
-    ReferralKind,
-    ReferralOutcome,
     ReporterCategory,
     ReporterType,
     Status,
     StepTaken,
-    TakedownMethod,
-    TakedownOutcome,
     WaitingFor,
     YesNoUnknown,
 )
-from .fields import ChoiceListField, EncryptedCharField, EncryptedTextField
-from .storage import private_storage
+from ..fields import ChoiceListField, EncryptedCharField, EncryptedTextField
 
 # The Institute counts a report in the year it arrived in Belgium, whatever the
 # server's TIME_ZONE says.
@@ -329,279 +311,3 @@ class Dossier(models.Model):
     def received_year(self) -> int:
         """The calendar year of receipt in Brussels, which numbers the reference."""
         return timezone.localtime(self.received_at, BRUSSELS).year
-
-
-class ContentLocation(models.Model):
-    """Where the content is (or was): one platform and address, target of takedowns."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="locations")
-    platform_kind = models.CharField(
-        _("kind of platform"), max_length=16, choices=PlatformKind.choices
-    )
-    # Free text, so it may name an account ("insta @name"): encrypted like the URL. The
-    # coded platform_kind is what statistics read.
-    platform_name = EncryptedCharField(_("platform"), max_length=100, blank=True)
-    url = EncryptedCharField(_("address (URL)"), max_length=2000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords(excluded_fields=["platform_name", "url"])
-
-    class Meta:
-        verbose_name = _("content location")
-        verbose_name_plural = _("content locations")
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.platform_name or self.get_platform_kind_display()
-
-
-def evidence_path(instance: Evidence, filename: str) -> str:
-    # A random name: the original name is personal data and is kept encrypted instead.
-    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
-
-
-class Evidence(models.Model):
-    """A file sent as evidence (a screenshot of a threat, a letter), stored encrypted."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(storage=private_storage, upload_to=evidence_path, max_length=200)
-    original_name = EncryptedCharField(_("file name"), max_length=255, blank=True)
-    content_type = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
-    from_reporter = models.BooleanField(default=True)
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("evidence file")
-        verbose_name_plural = _("evidence files")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.content_type} ({self.size} bytes)"
-
-
-class DossierEvent(models.Model):
-    """One line of a dossier's timeline, as a person reads it. Append-only."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("when"), default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("who"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    kind = models.CharField(_("what"), max_length=32, choices=EventKind.choices)
-    old_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
-    new_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
-    note = EncryptedTextField(_("note"), blank=True)
-    # A code whose meaning depends on the kind: what is waited for, how contact was made,
-    # which personal fields were changed (their names, never their values).
-    detail = models.CharField(max_length=200, blank=True)
-    # The field-level history record a change wrote, shown as before/after.
-    history_id = models.PositiveBigIntegerField(null=True, blank=True)
-    takedown = models.ForeignKey(
-        "TakedownRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    referral = models.ForeignKey(
-        "Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # Whom an assignment gave the dossier to (none: taken back).
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned to"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("event")
-        verbose_name_plural = _("events")
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["dossier", "at"], name="event_dossier_at_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.at:%Y-%m-%d %H:%M})"
-
-    def get_detail_display(self) -> str:
-        """The coded detail in words: where a dossier came from, a closure reason, who is
-        waited for, how contact was made, what came of a takedown or a referral."""
-        choices = {
-            EventKind.CREATED: CREATED_DETAILS.items(),
-            EventKind.STATUS_CHANGED: (
-                WaitingFor.choices if self.new_status == Status.WAITING else ClosureReason.choices
-            ),
-            EventKind.CONTACT_MADE: ContactMethod.choices,
-            EventKind.TAKEDOWN_OUTCOME: TakedownOutcome.choices,
-            EventKind.REFERRAL_OUTCOME: ReferralOutcome.choices,
-        }.get(self.kind, [])
-        return str(dict(choices).get(self.detail, self.detail))
-
-
-class ReferenceCounter(models.Model):
-    """Last reference number handed out per calendar year of receipt."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("reference counter")
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last}"
-
-
-class OutboxMessage(models.Model):
-    """A notification that must not be lost: written in the same transaction as the
-    change that causes it, delivered by a task after commit, retried by a sweep.
-
-    The recipient is encrypted (it may be the reporter's address); the mail body is
-    rendered at delivery from the kind alone and never carries details of a case.
-    """
-
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    dossier = models.ForeignKey(
-        Dossier, on_delete=models.CASCADE, related_name="notifications", null=True
-    )
-    # The staff member the message is for (the daily digest is rendered for them).
-    staff_member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
-    )
-    # Makes a message that must go out once (one digest per person per day) unique.
-    once_key = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
-    recipient = EncryptedCharField(max_length=254)
-    language = models.CharField(max_length=2, choices=Language.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    # The exception's class only: its message could quote an address.
-    last_error = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_pending_idx"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}"
-
-
-class AccessLogEntry(models.Model):
-    """One staff access to a dossier: who, when, what. Append-only; coordinators read it."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="access_log")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("when"), default=timezone.now)
-    action = models.CharField(_("what"), max_length=16, choices=AccessAction.choices)
-    evidence = models.ForeignKey(
-        Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("access log entry")
-        verbose_name_plural = _("access log")
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["dossier", "at"], name="access_dossier_at_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
-
-
-def _takedown_due(now) -> Q:
-    """A request needs someone: past its deadline without an answer, or due for a check
-    that the content is still gone; only while its dossier is open."""
-    today = timezone.localtime(now, BRUSSELS).date()
-    late = Q(outcome=TakedownOutcome.PENDING, deadline__lt=now)
-    return (late | Q(recheck_on__lte=today)) & ~Q(dossier__status=Status.CLOSED)
-
-
-class TakedownQuerySet(models.QuerySet):
-    def due(self, now=None) -> TakedownQuerySet:
-        """Requests of open dossiers past their deadline without an answer, or due for
-        a check that the content is still gone."""
-        return self.filter(_takedown_due(now or timezone.now()))
-
-    def with_due(self, now=None) -> TakedownQuerySet:
-        """Each request with ``is_due``, by the same rule as ``due()``."""
-        flag = ExpressionWrapper(_takedown_due(now or timezone.now()), output_field=BooleanField())
-        return self.annotate(is_due=flag)
-
-
-class TakedownRequest(models.Model):
-    """A request to remove the content at one location: to whom, how, on what basis,
-    and what came of it."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="takedowns")
-    location = models.ForeignKey(
-        ContentLocation, on_delete=models.CASCADE, related_name="takedowns"
-    )
-    sent_at = models.DateTimeField(_("sent at"))
-    # Usually a platform's desk, but it may be a person (an author asked to delete).
-    sent_to = EncryptedCharField(_("sent to"), max_length=200)
-    method = models.CharField(_("how"), max_length=16, choices=TakedownMethod.choices)
-    legal_basis = models.CharField(_("legal basis"), max_length=16, choices=LegalBasis.choices)
-    deadline = models.DateTimeField(_("answer due"))
-    outcome = models.CharField(
-        _("outcome"),
-        max_length=16,
-        choices=TakedownOutcome.choices,
-        default=TakedownOutcome.PENDING,
-    )
-    outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
-    recheck_on = models.DateField(_("check again on"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords(excluded_fields=["sent_to"])
-    objects = TakedownQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("takedown request")
-        verbose_name_plural = _("takedown requests")
-        ordering = ["sent_at", "id"]
-        indexes = [
-            models.Index(fields=["outcome", "deadline"], name="takedown_due_idx"),
-            models.Index(fields=["sent_at"], name="takedown_sent_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_method_display()} ({self.sent_at:%Y-%m-%d})"
-
-
-class Referral(models.Model):
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="referrals")
-    kind = models.CharField(_("referred to"), max_length=20, choices=ReferralKind.choices)
-    referred_on = models.DateField(_("date"))
-    outcome = models.CharField(
-        _("outcome"),
-        max_length=16,
-        choices=ReferralOutcome.choices,
-        default=ReferralOutcome.PENDING,
-    )
-    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("referral")
-        verbose_name_plural = _("referrals")
-        ordering = ["referred_on", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.referred_on:%Y-%m-%d})"

@@ -1,0 +1,46 @@
+"""The dossier: one report of image-based sexual abuse and everything done about it.
+
+Coded columns (forms of abuse, reporter category, language, channel, dates) are plain
+and indexed: statistics read only them. Personal and free-text columns are encrypted
+(``EncryptedTextField``) and kept out of the history tables, so anonymising a dossier
+really removes its personal data while every count stays as it was.
+"""
+
+from .dossier import (
+    BRUSSELS,
+    DOSSIER_PERSONAL_FIELDS,
+    EARLIEST_MOMENT,
+    LATEST_AHEAD,
+    Dossier,
+    DossierQuerySet,
+    moment_in_range,
+)
+from .holdings import (
+    ContentLocation,
+    Evidence,
+    Referral,
+    TakedownQuerySet,
+    TakedownRequest,
+    evidence_path,
+)
+from .journal import AccessLogEntry, DossierEvent, OutboxMessage, ReferenceCounter
+
+__all__ = [
+    "BRUSSELS",
+    "DOSSIER_PERSONAL_FIELDS",
+    "EARLIEST_MOMENT",
+    "LATEST_AHEAD",
+    "AccessLogEntry",
+    "ContentLocation",
+    "Dossier",
+    "DossierEvent",
+    "DossierQuerySet",
+    "Evidence",
+    "OutboxMessage",
+    "ReferenceCounter",
+    "Referral",
+    "TakedownQuerySet",
+    "TakedownRequest",
+    "evidence_path",
+    "moment_in_range",
+]

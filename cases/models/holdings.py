@@ -1,0 +1,165 @@
+"""What a dossier holds: the addresses where the content is, the evidence files, the
+takedown requests sent to platforms and the referrals to other services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..choices import (
+    LegalBasis,
+    PlatformKind,
+    ReferralKind,
+    ReferralOutcome,
+    Status,
+    TakedownMethod,
+    TakedownOutcome,
+)
+from ..fields import EncryptedCharField
+from ..storage import private_storage
+from .dossier import BRUSSELS, Dossier
+
+
+class ContentLocation(models.Model):
+    """Where the content is (or was): one platform and address, target of takedowns."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="locations")
+    platform_kind = models.CharField(
+        _("kind of platform"), max_length=16, choices=PlatformKind.choices
+    )
+    # Free text, so it may name an account ("insta @name"): encrypted like the URL. The
+    # coded platform_kind is what statistics read.
+    platform_name = EncryptedCharField(_("platform"), max_length=100, blank=True)
+    url = EncryptedCharField(_("address (URL)"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["platform_name", "url"])
+
+    class Meta:
+        verbose_name = _("content location")
+        verbose_name_plural = _("content locations")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.platform_name or self.get_platform_kind_display()
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # A random name: the original name is personal data and is kept encrypted instead.
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A file sent as evidence (a screenshot of a threat, a letter), stored encrypted."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(storage=private_storage, upload_to=evidence_path, max_length=200)
+    original_name = EncryptedCharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    from_reporter = models.BooleanField(default=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.content_type} ({self.size} bytes)"
+
+
+def _takedown_due(now) -> Q:
+    """A request needs someone: past its deadline without an answer, or due for a check
+    that the content is still gone; only while its dossier is open."""
+    today = timezone.localtime(now, BRUSSELS).date()
+    late = Q(outcome=TakedownOutcome.PENDING, deadline__lt=now)
+    return (late | Q(recheck_on__lte=today)) & ~Q(dossier__status=Status.CLOSED)
+
+
+class TakedownQuerySet(models.QuerySet):
+    def due(self, now=None) -> TakedownQuerySet:
+        """Requests of open dossiers past their deadline without an answer, or due for
+        a check that the content is still gone."""
+        return self.filter(_takedown_due(now or timezone.now()))
+
+    def with_due(self, now=None) -> TakedownQuerySet:
+        """Each request with ``is_due``, by the same rule as ``due()``."""
+        flag = ExpressionWrapper(_takedown_due(now or timezone.now()), output_field=BooleanField())
+        return self.annotate(is_due=flag)
+
+
+class TakedownRequest(models.Model):
+    """A request to remove the content at one location: to whom, how, on what basis,
+    and what came of it."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="takedowns")
+    location = models.ForeignKey(
+        ContentLocation, on_delete=models.CASCADE, related_name="takedowns"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    # Usually a platform's desk, but it may be a person (an author asked to delete).
+    sent_to = EncryptedCharField(_("sent to"), max_length=200)
+    method = models.CharField(_("how"), max_length=16, choices=TakedownMethod.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=16, choices=LegalBasis.choices)
+    deadline = models.DateTimeField(_("answer due"))
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=TakedownOutcome.choices,
+        default=TakedownOutcome.PENDING,
+    )
+    outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    recheck_on = models.DateField(_("check again on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["sent_to"])
+    objects = TakedownQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("takedown request")
+        verbose_name_plural = _("takedown requests")
+        ordering = ["sent_at", "id"]
+        indexes = [
+            models.Index(fields=["outcome", "deadline"], name="takedown_due_idx"),
+            models.Index(fields=["sent_at"], name="takedown_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} ({self.sent_at:%Y-%m-%d})"
+
+
+class Referral(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="referrals")
+    kind = models.CharField(_("referred to"), max_length=20, choices=ReferralKind.choices)
+    referred_on = models.DateField(_("date"))
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=ReferralOutcome.choices,
+        default=ReferralOutcome.PENDING,
+    )
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["referred_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.referred_on:%Y-%m-%d})"

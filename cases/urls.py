@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import actions, views
 
 app_name = "cases"
 
@@ -10,16 +10,16 @@ urlpatterns = [
     path("takedowns/", views.takedowns_due, name="takedowns-due"),
     path("<int:pk>/", views.dossier_detail, name="dossier-detail"),
     path("<int:pk>/details/", views.dossier_details, name="dossier-details"),
-    path("<int:pk>/triage/", views.dossier_triage, name="dossier-triage"),
-    path("<int:pk>/assign/", views.dossier_assign, name="dossier-assign"),
-    path("<int:pk>/status/<slug:move>/", views.dossier_status, name="dossier-status"),
-    path("<int:pk>/note/", views.dossier_note, name="dossier-note"),
-    path("<int:pk>/message/", views.dossier_message, name="dossier-message"),
-    path("<int:pk>/contact/", views.dossier_contact, name="dossier-contact"),
-    path("<int:pk>/takedowns/", views.takedown_create, name="takedown-create"),
+    path("<int:pk>/triage/", actions.dossier_triage, name="dossier-triage"),
+    path("<int:pk>/assign/", actions.dossier_assign, name="dossier-assign"),
+    path("<int:pk>/status/<slug:move>/", actions.dossier_status, name="dossier-status"),
+    path("<int:pk>/note/", actions.dossier_note, name="dossier-note"),
+    path("<int:pk>/message/", actions.dossier_message, name="dossier-message"),
+    path("<int:pk>/contact/", actions.dossier_contact, name="dossier-contact"),
+    path("<int:pk>/takedowns/", actions.takedown_create, name="takedown-create"),
     path(
         "<int:pk>/takedowns/<int:takedown_pk>/outcome/",
-        views.takedown_outcome,
+        actions.takedown_outcome,
         name="takedown-outcome",
     ),
     path(
@@ -27,10 +27,10 @@ urlpatterns = [
         views.takedown_text,
         name="takedown-text",
     ),
-    path("<int:pk>/referrals/", views.referral_create, name="referral-create"),
+    path("<int:pk>/referrals/", actions.referral_create, name="referral-create"),
     path(
         "<int:pk>/referrals/<int:referral_pk>/outcome/",
-        views.referral_outcome,
+        actions.referral_outcome,
         name="referral-outcome",
     ),
     path("<int:pk>/files/<int:evidence_pk>/", views.evidence_download, name="evidence-download"),

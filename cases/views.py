@@ -4,19 +4,16 @@ change goes through a service in cases.services."""
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from institute.models import SecurityEvent, SecurityEventKind
 from institute.roles import Role, has_role
@@ -44,7 +41,7 @@ from .forms import (
 from .models import AccessLogEntry, ContentLocation, Dossier, Evidence, Referral, TakedownRequest
 from .report_form import LocationFormSet
 from .timeline import timeline
-from .workflow import Action, actions_allowed, refusal
+from .workflow import STATUS_MOVES, Action, actions_allowed, refusal
 
 PAGE_SIZE = 25
 
@@ -69,6 +66,42 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _action_forms(dossier: Dossier, actions, locations, referrals, bound: dict) -> dict:
+    """The forms of the dossier's page, each one the form just posted (``bound``, with its
+    errors) or a fresh one; the outcome forms hang on their takedown or referral."""
+
+    def form(prefix: str, form_class: type, **kwargs):
+        return bound.get(prefix) or form_class(prefix=prefix, **kwargs)
+
+    forms = {
+        "triage": form("triage", TriageForm),
+        "note": form("note", NoteForm),
+        "message": form("message", MessageForm),
+        "contact": form("contact", ContactForm),
+        "takedown": form("takedown", TakedownForm, locations=locations),
+        "referral": form("referral", ReferralForm),
+        **{move: form(move, StatusForm) for move in STATUS_MOVES},
+    }
+    if Action.ASSIGN in actions:
+        forms["assign"] = form("assign", AssignForm, initial={"assignee": dossier.assignee_id})
+    for location in locations:
+        for takedown in location.takedowns.all():
+            takedown.outcome_form = form(f"takedown-{takedown.pk}", TakedownOutcomeForm)
+    for referral in referrals:
+        referral.outcome_form = form(f"referral-{referral.pk}", ReferralOutcomeForm)
+    return forms
+
+
+def _coordinators_view(dossier: Dossier) -> dict:
+    """Who opened the dossier, and who was refused it: for coordinators' eyes."""
+    return {
+        "access_log": AccessLogEntry.objects.filter(dossier=dossier).select_related("user")[:50],
+        "refused_accesses": SecurityEvent.objects.filter(
+            kind=SecurityEventKind.ACCESS_REFUSED, dossier_id=dossier.pk
+        ).select_related("user")[:50],
+    }
+
+
 def _detail_page(
     request: HttpRequest, dossier: Dossier, bound: dict | None = None, status: int = 200
 ) -> HttpResponse:
@@ -83,32 +116,9 @@ def _detail_page(
         )
     )
     referrals = list(Referral.objects.filter(dossier=dossier))
-    is_coordinator = has_role(request.user, Role.COORDINATOR)
-    # An anonymised dossier can no longer be changed (the services refuse it), so the
-    # page offers none of the action forms.
-    read_only = dossier.anonymised_at is not None
-    bound = bound or {}
-
-    def form(prefix: str, form_class: type, **kwargs):
-        return bound.get(prefix) or form_class(prefix=prefix, **kwargs)
-
-    forms = {
-        "triage": form("triage", TriageForm),
-        "note": form("note", NoteForm),
-        "message": form("message", MessageForm),
-        "contact": form("contact", ContactForm),
-        "takedown": form("takedown", TakedownForm, locations=locations),
-        "referral": form("referral", ReferralForm),
-        **{move: form(move, StatusForm) for move in STATUS_MOVES},
-    }
+    # What the workflow lets this person do now; the page offers nothing else (an
+    # anonymised dossier: nothing at all).
     actions = actions_allowed(dossier, request.user)
-    if Action.ASSIGN in actions:
-        forms["assign"] = form("assign", AssignForm, initial={"assignee": dossier.assignee_id})
-    for location in locations:
-        for takedown in location.takedowns.all():
-            takedown.outcome_form = form(f"takedown-{takedown.pk}", TakedownOutcomeForm)
-    for referral in referrals:
-        referral.outcome_form = form(f"referral-{referral.pk}", ReferralOutcomeForm)
     context = {
         "dossier": dossier,
         "locations": locations,
@@ -116,24 +126,15 @@ def _detail_page(
         "referrals": referrals,
         "suggested_referrals": services.referrals_suggested(dossier, referrals),
         "timeline": timeline(dossier),
-        "access_log": (
-            AccessLogEntry.objects.filter(dossier=dossier).select_related("user")[:50]
-            if is_coordinator
-            else None
-        ),
-        "refused_accesses": (
-            SecurityEvent.objects.filter(
-                kind=SecurityEventKind.ACCESS_REFUSED, dossier_id=dossier.pk
-            ).select_related("user")[:50]
-            if is_coordinator
-            else None
-        ),
+        "access_log": None,
+        "refused_accesses": None,
         "can_message": dossier.receipt_hash is not None,
-        "read_only": read_only,
-        "forms": forms,
-        # What the workflow lets this person do now; the page offers nothing else.
+        "read_only": dossier.anonymised_at is not None,
+        "forms": _action_forms(dossier, actions, locations, referrals, bound or {}),
         "actions": {action.value for action in actions},
     }
+    if has_role(request.user, Role.COORDINATOR):
+        context.update(_coordinators_view(dossier))
     return render(request, "cases/dossier_detail.html", context, status=status)
 
 
@@ -141,179 +142,6 @@ def _detail_page(
 @staff_view()
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, dossier_for(request, pk))
-
-
-def dossier_action(
-    form_class: type,
-    success: str,
-    *,
-    prefix: str | Callable[[dict], str],
-    form_kwargs: Callable[[Dossier], dict] | None = None,
-    roles: tuple[Role, ...] = (),
-) -> Callable:
-    """A view for one action posted from the dossier page. The decorated function gets
-    the dossier and the form's data and calls one service.
-
-    An invalid form shows the page again with its errors (400). What the service
-    refuses (the workflow, or the dossier no longer being this person's) comes back as
-    an error message, with nothing changed."""
-
-    def decorator(run: Callable) -> Callable:
-        @require_POST
-        @staff_view(*roles)
-        @wraps(run)
-        def view(request: HttpRequest, pk: int, **kwargs) -> HttpResponse:
-            name = prefix(kwargs) if callable(prefix) else prefix
-            dossier = dossier_for(request, pk, action=AccessAction.CHANGE)
-            extra = form_kwargs(dossier) if form_kwargs else {}
-            form = form_class(request.POST, prefix=name, **extra)
-            if not form.is_valid():
-                return _detail_page(request, dossier, bound={name: form}, status=400)
-            try:
-                run(request, dossier, form.cleaned_data, **kwargs)
-            except ActionRefused as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, success)
-                if not visible_dossiers(request.user).filter(pk=dossier.pk).exists():
-                    # A case worker who closed a new, unassigned dossier no longer sees it.
-                    return redirect("cases:dossier-list")
-            return redirect("cases:dossier-detail", pk=dossier.pk)
-
-        return view
-
-    return decorator
-
-
-@dossier_action(TriageForm, gettext_lazy("The dossier has been triaged."), prefix="triage")
-def dossier_triage(request: HttpRequest, dossier: Dossier, data: dict) -> None:
-    services.dossier_triage(
-        dossier_id=dossier.pk,
-        accept=data["decision"] == "accept",
-        note=data["note"],
-        by=request.user,
-    )
-
-
-@dossier_action(
-    AssignForm,
-    gettext_lazy("The assignment has been saved."),
-    prefix="assign",
-    roles=(Role.COORDINATOR,),
-)
-def dossier_assign(request: HttpRequest, dossier: Dossier, data: dict) -> None:
-    services.dossier_assign(dossier_id=dossier.pk, to=data["assignee"], by=request.user)
-
-
-# The status moves offered once a dossier is triaged, by the name in their URL.
-STATUS_MOVES = (Action.WAIT, Action.RESUME, Action.CLOSE, Action.REOPEN)
-
-
-def _move_named(kwargs: dict) -> str:
-    if kwargs["move"] not in STATUS_MOVES:
-        raise Http404
-    return kwargs["move"]
-
-
-@dossier_action(StatusForm, gettext_lazy("The status has been changed."), prefix=_move_named)
-def dossier_status(request: HttpRequest, dossier: Dossier, data: dict, move: str) -> None:
-    """Wait (for someone), resume, close (with a reason) or reopen."""
-    common = {"dossier_id": dossier.pk, "note": data["note"], "by": request.user}
-    if move == Action.WAIT:
-        services.dossier_wait(waiting_for=data["waiting_for"], **common)
-    elif move == Action.RESUME:
-        services.dossier_resume(**common)
-    elif move == Action.CLOSE:
-        services.dossier_close(closure_reason=data["closure_reason"], **common)
-    else:
-        services.dossier_reopen(**common)
-
-
-@dossier_action(NoteForm, gettext_lazy("The note has been added."), prefix="note")
-def dossier_note(request: HttpRequest, dossier: Dossier, data: dict) -> None:
-    services.dossier_note_add(dossier_id=dossier.pk, text=data["text"], by=request.user)
-
-
-@dossier_action(
-    MessageForm,
-    gettext_lazy("The message has been sent. The reporter reads it on their follow-up page."),
-    prefix="message",
-)
-def dossier_message(request: HttpRequest, dossier: Dossier, data: dict) -> None:
-    services.dossier_message_reporter(dossier_id=dossier.pk, text=data["text"], by=request.user)
-
-
-@dossier_action(ContactForm, gettext_lazy("The contact has been recorded."), prefix="contact")
-def dossier_contact(request: HttpRequest, dossier: Dossier, data: dict) -> None:
-    services.dossier_contact_record(
-        dossier_id=dossier.pk,
-        method=data["method"],
-        at=data["at"],
-        note=data["note"],
-        by=request.user,
-    )
-
-
-@dossier_action(
-    TakedownForm,
-    gettext_lazy("The takedown request has been recorded."),
-    prefix="takedown",
-    form_kwargs=lambda dossier: {"locations": dossier.locations.all()},
-)
-def takedown_create(request: HttpRequest, dossier: Dossier, data: dict) -> None:
-    services.takedown_request_record(
-        location_id=data["location"],
-        sent_to=data["sent_to"],
-        method=data["method"],
-        legal_basis=data["legal_basis"],
-        sent_at=data["sent_at"],
-        deadline=data["deadline"],
-        note=data["note"],
-        by=request.user,
-    )
-
-
-@dossier_action(
-    TakedownOutcomeForm,
-    gettext_lazy("The outcome has been recorded."),
-    prefix=lambda kwargs: f"takedown-{kwargs['takedown_pk']}",
-)
-def takedown_outcome(request: HttpRequest, dossier: Dossier, data: dict, takedown_pk: int) -> None:
-    get_object_or_404(dossier.takedowns, pk=takedown_pk)
-    services.takedown_outcome_record(
-        takedown_id=takedown_pk,
-        outcome=data["outcome"],
-        recheck_on=data["recheck_on"],
-        note=data["note"],
-        by=request.user,
-    )
-
-
-@dossier_action(ReferralForm, gettext_lazy("The referral has been recorded."), prefix="referral")
-def referral_create(request: HttpRequest, dossier: Dossier, data: dict) -> None:
-    services.referral_record(
-        dossier_id=dossier.pk,
-        kind=data["kind"],
-        referred_on=data["referred_on"],
-        note=data["note"],
-        by=request.user,
-    )
-
-
-@dossier_action(
-    ReferralOutcomeForm,
-    gettext_lazy("The outcome has been recorded."),
-    prefix=lambda kwargs: f"referral-{kwargs['referral_pk']}",
-)
-def referral_outcome(request: HttpRequest, dossier: Dossier, data: dict, referral_pk: int) -> None:
-    get_object_or_404(dossier.referrals, pk=referral_pk)
-    services.referral_outcome_record(
-        referral_id=referral_pk,
-        outcome=data["outcome"],
-        outcome_on=data["outcome_on"],
-        note=data["note"],
-        by=request.user,
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -75,6 +75,9 @@ WORKFLOW: dict[Action, Rule] = {
     Action.REFERRAL_OUTCOME: Rule(ANY, HANDLERS),
 }
 
+# The moves a triaged dossier's page offers by name (in their URL); triage has its own.
+STATUS_MOVES = (Action.WAIT, Action.RESUME, Action.CLOSE, Action.REOPEN)
+
 
 def moves() -> dict[Status, frozenset[Status]]:
     """Where a dossier may go from each status, as the table says."""

@@ -138,8 +138,7 @@ def report(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("Your report could not be sent. Please try again."))
         return _report_page(request, form, locations)
 
-    token = form.cleaned_data["submission_token"]
-    previous = previous_submission(token)
+    previous = previous_submission(form.cleaned_data["submission_token"])
     if previous is not None:  # a double click, a refresh, a retry: the same receipt
         return _repeated_receipt_page(request, previous)
     tries = throttle.client_attempt(REPORTS_PER_CLIENT, request)
@@ -153,13 +152,19 @@ def report(request: HttpRequest) -> HttpResponse:
             ),
         )
         return _report_page(request, form, locations, status=429)
+    return _save_report(request, form, locations, tries, language)
+
+
+def _save_report(request: HttpRequest, form, locations, tries, language: str) -> HttpResponse:
+    """Save a valid report that the limits let through; counted attempts are given back
+    when nothing new was saved."""
     overall = throttle.attempt(REPORTS_OVERALL, throttle.EVERYONE)
     try:
         submitted = report_submit(
             dossier=form.build_dossier(),
             locations=locations.build_locations(),
             uploads=form.cleaned_data["files"],
-            submission_token=token,
+            submission_token=form.cleaned_data["submission_token"],
             language=language,
             surge=not overall.allowed,
         )

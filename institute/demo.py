@@ -290,6 +290,13 @@ def _contact_and_help(rng: random.Random, dossier: Dossier, worker, step: dateti
         by=worker,
         at=moment + timedelta(minutes=20),
     )
+    moment = _takedowns(rng, dossier, worker, moment, now)
+    _referrals(rng, dossier, worker, moment, now)
+    return moment
+
+
+def _takedowns(rng: random.Random, dossier: Dossier, worker, moment: datetime, now) -> datetime:
+    """A request to each platform, most of them answered; the moment of the last one."""
     for location in dossier.locations.all():
         sent = min(moment + timedelta(hours=rng.randint(1, 24)), now)
         takedown = takedown_request_record(
@@ -315,8 +322,13 @@ def _contact_and_help(rng: random.Random, dossier: Dossier, worker, step: dateti
                 at=answered,
             )
         moment = max(moment, sent)
+    return moment
+
+
+def _referrals(rng: random.Random, dossier: Dossier, worker, moment: datetime, now) -> None:
+    """The referrals the dossier page would suggest (StopNCII.org not always taken up),
+    sometimes the police or victim support too, with an outcome after a week."""
     referred_on = moment.date()
-    # What the dossier page would suggest, StopNCII.org not always taken up.
     kinds = [
         kind
         for kind in referrals_suggested(dossier, [])
@@ -336,7 +348,6 @@ def _contact_and_help(rng: random.Random, dossier: Dossier, worker, step: dateti
                 by=worker,
                 at=moment + timedelta(days=1),
             )
-    return moment
 
 
 def _progress(rng: random.Random, dossier: Dossier, users: dict) -> None:

@@ -102,6 +102,23 @@ def half_of(month: date) -> str:
 def compute(period: Period) -> Figures:
     """All figures of ``period``: one grouped scan of its dossiers for the cross tables,
     one each for closures, takedowns and first contacts."""
+    by_form, counts = _cross_tables(period)
+    start, end = period.bounds()
+    closures = Dossier.objects.filter(
+        status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end
+    ).values("closure_reason")
+    counts["closure"] = _by_form(closures, "closure_reason", ClosureReason.values)
+    takedowns = TakedownRequest.objects.filter(sent_at__gte=start, sent_at__lt=end).values(
+        "outcome"
+    )
+    counts["takedown"] = _by_form(takedowns, "outcome", TakedownOutcome.values, "dossier__")
+    contacted, median_days = _first_contacts(received_in(period))
+    return Figures(period, by_form, counts, contacted, median_days)
+
+
+def _cross_tables(period: Period) -> tuple[dict[str, int], dict[str, dict]]:
+    """Dossiers received in ``period`` per form of abuse, and per form against who
+    reported, language, channel, half-year and month: one grouped scan."""
     months = [month_key(month) for month in period.months()]
     halves = [half_key(*half) for half in period.half_years()]
     counts = {
@@ -133,32 +150,16 @@ def compute(period: Period) -> Figures:
             by_form[row] += n
             for table, column in keys.items():
                 counts[table][row][column] += n
+    return by_form, counts
 
-    start, end = period.bounds()
-    counts["closure"] = _empty(ClosureReason.values)
-    closures = (
-        Dossier.objects.filter(status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end)
-        .values("closure_reason")
-        .annotate(**_form_counts())
-        .order_by()
-    )
-    for group in closures:
+
+def _by_form(groups: QuerySet, column: str, values: list[str], prefix: str = "") -> dict:
+    """Rows grouped by ``column`` (already a values() query), counted per form of abuse."""
+    table = _empty(values)
+    for group in groups.annotate(**_form_counts(prefix)).order_by():
         for row in ROWS:
-            counts["closure"][row][group["closure_reason"]] += group[row]
-
-    counts["takedown"] = _empty(TakedownOutcome.values)
-    takedowns = (
-        TakedownRequest.objects.filter(sent_at__gte=start, sent_at__lt=end)
-        .values("outcome")
-        .annotate(**_form_counts("dossier__"))
-        .order_by()
-    )
-    for group in takedowns:
-        for row in ROWS:
-            counts["takedown"][row][group["outcome"]] += group[row]
-
-    contacted, median_days = _first_contacts(received_in(period))
-    return Figures(period, by_form, counts, contacted, median_days)
+            table[row][group[column]] += group[row]
+    return table
 
 
 def _first_contacts(dossiers: QuerySet[Dossier]) -> tuple[dict[str, int], dict[str, float | None]]:

@@ -84,7 +84,7 @@ def test_the_daily_digest_goes_out_through_a_real_worker(users, celery_worker, t
     assert wait_for(lambda: digests.filter(sent_at__isnull=False).count() == 1)
     send_daily_digests.delay()  # beat firing twice the same day adds nothing
     time.sleep(2)
-    assert digests.count() == 1 and digests.get().user == users["coordinator"]
+    assert digests.count() == 1 and digests.get().staff_member == users["coordinator"]
     text = _mails(tmp_path / "mail")
     assert text.count("Subject:") == 1
     assert late.reference in text and "nobody may read this" not in text

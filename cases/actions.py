@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from institute.roles import Role
 
 from . import services
-from .access import dossier_for, staff_view, visible_dossiers
+from .access import dossier_for, staff_view, visible_dossier, visible_dossiers
 from .choices import AccessAction
 from .errors import ActionRefused
 from .forms import (
@@ -43,13 +43,16 @@ def dossier_action(
     prefix: str | Callable[[dict], str],
     form_kwargs: Callable[[Dossier], dict] | None = None,
     roles: tuple[Role, ...] = (),
+    part_of: tuple[str, str] | None = None,
 ) -> Callable:
     """A view for one action posted from the dossier page. The decorated function gets
     the dossier and the form's data and calls one service.
 
     An invalid form shows the page again with its errors (400). What the service
     refuses (the workflow, or the dossier no longer being this person's) comes back as
-    an error message, with nothing changed."""
+    an error message, with nothing changed. ``part_of`` (a relation of the dossier and
+    the URL's argument) names a takedown or referral that must be the dossier's: any
+    other answers 404 before anything else."""
 
     def decorator(run: Callable) -> Callable:
         @require_POST
@@ -57,6 +60,10 @@ def dossier_action(
         @wraps(run)
         def view(request: HttpRequest, pk: int, **kwargs) -> HttpResponse:
             name = prefix(kwargs) if callable(prefix) else prefix
+            if part_of is not None:
+                relation, argument = part_of
+                seen = visible_dossier(request.user, pk, request=request)
+                get_object_or_404(getattr(seen, relation), pk=kwargs[argument])
             dossier = dossier_for(request, pk, action=AccessAction.CHANGE)
             extra = form_kwargs(dossier) if form_kwargs else {}
             form = form_class(request.POST, prefix=name, **extra)
@@ -166,9 +173,9 @@ def takedown_create(request: HttpRequest, dossier: Dossier, data: dict) -> None:
     TakedownOutcomeForm,
     gettext_lazy("The outcome has been recorded."),
     prefix=lambda kwargs: f"takedown-{kwargs['takedown_pk']}",
+    part_of=("takedowns", "takedown_pk"),
 )
 def takedown_outcome(request: HttpRequest, dossier: Dossier, data: dict, takedown_pk: int) -> None:
-    get_object_or_404(dossier.takedowns, pk=takedown_pk)
     services.takedown_outcome_record(
         takedown_id=takedown_pk,
         outcome=data["outcome"],
@@ -193,9 +200,9 @@ def referral_create(request: HttpRequest, dossier: Dossier, data: dict) -> None:
     ReferralOutcomeForm,
     gettext_lazy("The outcome has been recorded."),
     prefix=lambda kwargs: f"referral-{kwargs['referral_pk']}",
+    part_of=("referrals", "referral_pk"),
 )
 def referral_outcome(request: HttpRequest, dossier: Dossier, data: dict, referral_pk: int) -> None:
-    get_object_or_404(dossier.referrals, pk=referral_pk)
     services.referral_outcome_record(
         referral_id=referral_pk,
         outcome=data["outcome"],

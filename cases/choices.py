@@ -188,7 +188,7 @@ class EventKind(models.TextChoices):
 
 
 # The detail of a CREATED event, when there is one: "imported" is written by
-# reporting.imports for every dossier brought in from earlier records.
+# cases.services.earlier_records for every dossier brought in from earlier records.
 IMPORTED = "imported"
 
 

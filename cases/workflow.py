@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from institute.roles import Role, roles_of
 
+from .access import visible_dossiers
 from .choices import Status
 from .errors import ActionRefused
 
@@ -79,19 +80,6 @@ WORKFLOW: dict[Action, Rule] = {
 STATUS_MOVES = (Action.WAIT, Action.RESUME, Action.CLOSE, Action.REOPEN)
 
 
-def moves() -> dict[Status, frozenset[Status]]:
-    """Where a dossier may go from each status, as the table says."""
-    return {
-        status: frozenset(
-            target
-            for rule in WORKFLOW.values()
-            if status in rule.starts
-            for target in rule.leads_to
-        )
-        for status in Status
-    }
-
-
 def anonymised_message() -> str:
     """Why an anonymised dossier cannot be changed, in the active language."""
     return _("The personal data of this dossier were erased; it can no longer be changed.")
@@ -125,6 +113,8 @@ def _status_refusal(action: Action, rule: Rule, status: Status) -> str:
         }
     if status == Status.CLOSED:
         return _("This dossier is closed; reopen it first.")
+    # Not reached with today's table (its open-only actions are refused on closed
+    # dossiers only), but any entry may change: every refusal has words.
     return _("This cannot be done while the dossier is “%(status)s”.") % {"status": status.label}
 
 
@@ -132,8 +122,6 @@ def check(dossier, action: Action, by=None) -> None:
     """Refuse (ActionRefused) what the table does not allow, and, for a person, a
     dossier they may no longer see (an assignment made since they opened it counts).
     Called by the services on the dossier whose row they hold locked."""
-    from .access import visible_dossiers
-
     reason = refusal(dossier, action, by)
     if (
         reason is None

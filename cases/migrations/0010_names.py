@@ -4,7 +4,8 @@ from django.db import migrations, models
 
 def assignee_from_note(apps, schema_editor):
     """An assignment's event named its assignee by username in its note; it now points
-    at the account, and the note (free text elsewhere) is left empty."""
+    at the account, and the note (free text elsewhere) is left empty. A name that
+    matches no account any more stays in the note, which the timeline then shows."""
     DossierEvent = apps.get_model("cases", "DossierEvent")
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
     users = {}
@@ -13,14 +14,16 @@ def assignee_from_note(apps, schema_editor):
         if username and username not in users:
             users[username] = User.objects.filter(username=username).first()
         event.assignee = users.get(username) if username else None
-        event.note = ""
+        if event.assignee is not None or not username:
+            event.note = ""
         event.save(update_fields=["assignee", "note"])
 
 
 def note_from_assignee(apps, schema_editor):
     DossierEvent = apps.get_model("cases", "DossierEvent")
     for event in DossierEvent.objects.filter(kind="assigned").select_related("assignee"):
-        event.note = event.assignee.username if event.assignee else ""
+        if event.assignee is not None:
+            event.note = event.assignee.username
         event.save(update_fields=["note"])
 
 

@@ -100,9 +100,9 @@ def dossier_wait(
 ) -> Dossier:
     """Put a dossier in progress on hold until someone (the reporter, a platform, the
     police...) answers."""
+    dossier = locked(dossier_id, Action.WAIT, by)
     if waiting_for not in WaitingFor.values:
         raise ActionRefused(_("Say who the dossier is waiting for."))
-    dossier = locked(dossier_id, Action.WAIT, by)
     return _move(dossier, Action.WAIT, by=by, at=at, note=note, waiting_for=waiting_for)
 
 
@@ -125,9 +125,9 @@ def dossier_close(
     at: datetime | None = None,
 ) -> Dossier:
     """Close a dossier in progress or waiting, saying why."""
+    dossier = locked(dossier_id, Action.CLOSE, by)
     if closure_reason not in ClosureReason.values:
         raise ActionRefused(_("Choose why the dossier is closed."))
-    dossier = locked(dossier_id, Action.CLOSE, by)
     return _move(dossier, Action.CLOSE, by=by, at=at, note=note, closure_reason=closure_reason)
 
 

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from cases import receipts
 from cases.choices import Channel, EventKind, NotificationKind, Status
 from cases.models import Dossier, OutboxMessage, TakedownRequest
-from cases.services import dossier_assign
+from cases.services import dossier_assign, takedown_request_record
 from tests.factories import DossierFactory, location
 from tests.intake.conftest import report_data
 
@@ -285,3 +285,21 @@ def test_a_new_time_in_the_repeated_hour_is_its_first_occurrence(typed):
 
     value = MomentField().clean(typed)
     assert value.utcoffset() == timedelta(hours=2)  # summer time, before the clocks go back
+
+
+def test_an_outcome_for_another_dossiers_takedown_is_not_found_before_anything_else(
+    client, worker, dossier
+):
+    from cases.choices import AccessAction
+    from cases.models import AccessLogEntry
+
+    other = DossierFactory(locations=[location()])
+    foreign = takedown_request_record(
+        location_id=other.locations.get().pk,
+        sent_to="Desk",
+        method="email",
+        legal_basis="dsa_notice",
+    )
+    url = reverse("cases:takedown-outcome", args=[dossier.pk, foreign.pk])
+    assert client.post(url, {}).status_code == 404
+    assert not AccessLogEntry.objects.filter(action=AccessAction.CHANGE).exists()

@@ -4,7 +4,7 @@ what the dossier page offers. Changing any entry of ``cases.workflow.WORKFLOW`` 
 test here."""
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import receipts
 from cases.choices import (
@@ -308,3 +308,17 @@ def test_two_racing_closures_leave_one_close_event(users):
     dossier.refresh_from_db()
     assert dossier.status == Status.CLOSED
     assert dossier.closure_reason in outcomes
+
+
+def test_a_move_from_the_wrong_status_says_so_before_asking_for_its_details(users):
+    """Wrong status first: a wait or a close sent without its detail on a dossier that
+    cannot take it is told why it cannot, not what it lacks."""
+    new = _dossier_in(Status.NEW, users)
+    closed = _dossier_in(Status.CLOSED, users)
+    with translation.override("en"):
+        with pytest.raises(ActionRefused) as waiting:
+            dossier_wait(dossier_id=new.pk, waiting_for="")
+        with pytest.raises(ActionRefused) as closing:
+            dossier_close(dossier_id=closed.pk, closure_reason="")
+    assert str(waiting.value) == "A dossier that is “New” cannot become “Waiting”."
+    assert str(closing.value) == "A dossier that is “Closed” cannot become “Closed”."

@@ -58,7 +58,8 @@ class StatisticsForm(forms.Form):
                 data["period"] = Period.year(data.get("year") or timezone.localdate().year)
         except PeriodError as error:
             raise forms.ValidationError(str(error)) from None
-        data["k"] = (
+        # The threshold in effect: None for the exact, internal view.
+        data["suppress_below"] = (
             (data.get("threshold") or settings.STATISTICS_SUPPRESSION_THRESHOLD)
             if data.get("publication")
             else None
@@ -67,9 +68,9 @@ class StatisticsForm(forms.Form):
 
     def query(self) -> str:
         """The period and suppression as a query string, for the page's downloads."""
-        period, k = self.cleaned_data["period"], self.cleaned_data["k"]
+        period, threshold = self.cleaned_data["period"], self.cleaned_data["suppress_below"]
         if period.is_year:
             query = f"year={period.start.year}"
         else:
             query = f"start={period.start.isoformat()}&end={period.end.isoformat()}"
-        return f"{query}&publication=on&threshold={k}" if k else query
+        return f"{query}&publication=on&threshold={threshold}" if threshold else query

@@ -167,14 +167,14 @@ class Shown:
 
 class Publication:
     """The figures of one period, with the cells withheld for suppression threshold
-    ``k`` (none when ``k`` is None: the internal, exact view)."""
+    ``threshold`` (none when ``threshold`` is None: the internal, exact view)."""
 
-    def __init__(self, figures: Figures, k: int | None = None) -> None:
+    def __init__(self, figures: Figures, threshold: int | None = None) -> None:
         self.figures = figures
         self.period = figures.period
-        self.k = k
+        self.threshold = threshold
         self.values, self.relations = self._variables(figures)
-        self.hidden = suppress(self.values, self.relations, k) if k else {}
+        self.hidden = suppress(self.values, self.relations, threshold) if threshold else {}
 
     @staticmethod
     def _variables(figures: Figures) -> tuple[dict[Hashable, int], Relations]:
@@ -217,7 +217,7 @@ class Publication:
         value = self.values[key]
         state = self.hidden.get(key)
         if state in (Hidden.PRIMARY, Hidden.PART):
-            return Shown(None, f"<{self.k}", state)
+            return Shown(None, f"<{self.threshold}", state)
         if state == Hidden.SECONDARY:
             return Shown(None, "x", state)
         return Shown(value, formats.number_format(value))
@@ -233,7 +233,9 @@ class Publication:
             # broken down (see _variables).
             value = self.figures.counts[table][ALL][column]
             return (
-                Shown(None, NOT_PUBLISHED) if self.k else Shown(value, formats.number_format(value))
+                Shown(None, NOT_PUBLISHED)
+                if self.threshold
+                else Shown(value, formats.number_format(value))
             )
         return self.shown((table, row, column))
 
@@ -245,21 +247,21 @@ class Publication:
         if days is None:
             return Shown(None, NOT_AVAILABLE)
         contacted = self.values[("contacted", row)]
-        if self.k and (("contacted", row) in self.hidden or contacted < self.k):
+        if self.threshold and (("contacted", row) in self.hidden or contacted < self.threshold):
             # A median of a handful of dossiers says too much about each of them.
             return Shown(None, "x", Hidden.SECONDARY)
         return Shown(days, formats.number_format(days, 1))
 
     @property
     def legend(self) -> str:
-        if not self.k:
+        if not self.threshold:
             return ""
         return _(
             "<%(k)d: fewer than %(k)d, not published (a total below %(k)d is not broken "
             "down: each of its parts shows <%(k)d, even 0). x: withheld so that a small "
             "number cannot be worked out from the totals. ·: all dossiers are given as a "
             "total only."
-        ) % {"k": self.k}
+        ) % {"k": self.threshold}
 
     # Exports -----------------------------------------------------------------------
 
@@ -284,7 +286,7 @@ class Publication:
         for spec in CROSS_TABLES:
             if spec.total == "by_form":
                 data[spec.name] = per_row(spec.key, FORMS)
-                if not self.k:  # not broken down for publication
+                if not self.threshold:  # not broken down for publication
                     data[f"dossiers_by_{spec.key}"] = per_row(spec.key, [ALL])[ALL]
             else:
                 data[spec.name] = per_row(spec.key, ROWS)
@@ -295,8 +297,12 @@ class Publication:
             }
             for row in ROWS
         }
-        if self.k:
-            data["suppression"] = {"threshold": self.k, "primary": f"<{self.k}", "secondary": "x"}
+        if self.threshold:
+            data["suppression"] = {
+                "threshold": self.threshold,
+                "primary": f"<{self.threshold}",
+                "secondary": "x",
+            }
         return data
 
     def as_rows(self) -> list[tuple[str, str, str, int | float | str | None]]:

@@ -41,12 +41,12 @@ class Hidden(StrEnum):
     SECONDARY = "secondary"  # withheld to protect a small count, shown as "x"
 
 
-def _bounds(state: Hidden, k: int) -> tuple[int, int]:
+def _bounds(state: Hidden, threshold: int) -> tuple[int, int]:
     """What a reader knows of a withheld figure."""
     return {
-        Hidden.PRIMARY: (1, k - 1),
-        Hidden.PART: (0, k - 1),
-        Hidden.SECONDARY: (k, UNBOUNDED),
+        Hidden.PRIMARY: (1, threshold - 1),
+        Hidden.PART: (0, threshold - 1),
+        Hidden.SECONDARY: (threshold, UNBOUNDED),
     }[state]
 
 
@@ -78,7 +78,10 @@ class Relations:
 
 
 def ranges(
-    values: dict[Hashable, int], hidden: dict[Hashable, Hidden], relations: Relations, k: int
+    values: dict[Hashable, int],
+    hidden: dict[Hashable, Hidden],
+    relations: Relations,
+    threshold: int,
 ) -> dict[Hashable, tuple[int, int]]:
     """The range a reader can narrow each variable down to (a published one is exact)."""
     low: dict[Hashable, int] = {}
@@ -88,7 +91,7 @@ def ranges(
         if state is None:
             low[key] = high[key] = value
         else:
-            low[key], high[key] = _bounds(state, k)
+            low[key], high[key] = _bounds(state, threshold)
 
     def tighten(key: Hashable, lo: int, hi: int) -> bool:
         changed = False
@@ -119,19 +122,24 @@ def ranges(
 
 
 def exposed(
-    values: dict[Hashable, int], hidden: dict[Hashable, Hidden], relations: Relations, k: int
+    values: dict[Hashable, int],
+    hidden: dict[Hashable, Hidden],
+    relations: Relations,
+    threshold: int,
 ) -> list[Hashable]:
     """Withheld variables a reader could work out exactly."""
-    narrowed = ranges(values, hidden, relations, k)
+    narrowed = ranges(values, hidden, relations, threshold)
     return [key for key in hidden if narrowed[key][0] == narrowed[key][1]]
 
 
-def suppress(values: dict[Hashable, int], relations: Relations, k: int) -> dict[Hashable, Hidden]:
+def suppress(
+    values: dict[Hashable, int], relations: Relations, threshold: int
+) -> dict[Hashable, Hidden]:
     """Which variables to withhold, and why, so that none can be worked out."""
-    if k < 3:
+    if threshold < 3:
         # With K=2, "<2" could only mean 1: there would be nothing to protect.
         raise ValueError("the suppression threshold must be at least 3")
-    hidden = {key: Hidden.PRIMARY for key, value in values.items() if 1 <= value < k}
+    hidden = {key: Hidden.PRIMARY for key, value in values.items() if 1 <= value < threshold}
     if not hidden:
         return hidden
     # A total below K is not broken down: all its parts are shown alike, zeros included.
@@ -145,7 +153,7 @@ def suppress(values: dict[Hashable, int], relations: Relations, k: int) -> dict[
         small = parts
     linked = relations.neighbours()
     totals = relations.totals()
-    leaks = exposed(values, hidden, relations, k)
+    leaks = exposed(values, hidden, relations, threshold)
     while leaks:
         # Of the published cells next to a leak, withhold the one that leaves the fewest
         # leaks (a leak often follows from another: fix the cause, not every symptom);
@@ -159,12 +167,12 @@ def suppress(values: dict[Hashable, int], relations: Relations, k: int) -> dict[
         if not candidates:
             # Nothing left to withhold next to it: withhold everything.
             for key, value in values.items():
-                hidden.setdefault(key, Hidden.SECONDARY if value >= k else Hidden.PART)
+                hidden.setdefault(key, Hidden.SECONDARY if value >= threshold else Hidden.PART)
             return hidden
         best = None
         for candidate in candidates:
             trial = {**hidden, candidate: Hidden.SECONDARY}
-            remaining = exposed(values, trial, relations, k)
+            remaining = exposed(values, trial, relations, threshold)
             score = (len(remaining), candidate in totals, values[candidate], str(candidate))
             if best is None or score < best[0]:
                 best = (score, candidate, remaining)

@@ -20,10 +20,10 @@ TABLE_FORMATS = {"csv": exports.CSV, "xlsx": exports.XLSX}
 
 
 def _publications(form: StatisticsForm) -> tuple[Publication, Publication]:
-    period, k = form.cleaned_data["period"], form.cleaned_data["k"]
+    period, threshold = form.cleaned_data["period"], form.cleaned_data["suppress_below"]
     return (
-        Publication(compute(period), k),
-        Publication(compute(period.previous()), k),
+        Publication(compute(period), threshold),
+        Publication(compute(period.previous()), threshold),
     )
 
 
@@ -34,16 +34,16 @@ def _log(request: HttpRequest, form: StatisticsForm, action: str, item: str = ""
         action=action,
         period_from=period.start,
         period_to=period.end,
-        threshold=form.cleaned_data["k"],
+        threshold=form.cleaned_data["suppress_below"],
         item=item,
         file_format=fmt,
     )
 
 
 def _file_name(form: StatisticsForm, *parts: str, ext: str) -> str:
-    k = form.cleaned_data["k"]
+    threshold = form.cleaned_data["suppress_below"]
     name = "-".join(["statistics", form.cleaned_data["period"].slug, *parts])
-    return f"{name}{f'-under-{k}-withheld' if k else ''}.{ext}"
+    return f"{name}{f'-under-{threshold}-withheld' if threshold else ''}.{ext}"
 
 
 def _download(content, content_type: str, file_name: str, *, attachment: bool = True):

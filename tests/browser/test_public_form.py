@@ -131,7 +131,18 @@ def test_the_quick_exit_leaves_and_replaces_the_page_in_the_history(phone, live_
     page.goto(f"{live_server.url}/en/")
     page.goto(f"{live_server.url}/en/report/")
     page.fill("textarea[name=description]", "something private")
+    # Esc closes autofill and pickers: it must never throw the report away, nor may
+    # Shift typed in a field.
     page.keyboard.press("Escape")
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    page.wait_for_timeout(300)
+    assert page.url == f"{live_server.url}/en/report/"
+    assert page.input_value("textarea[name=description]") == "something private"
+    # Outside a field, Shift pressed three times leaves.
+    page.evaluate("document.activeElement.blur()")
+    for _ in range(3):
+        page.keyboard.press("Shift")
     page.wait_for_url(settings.QUICK_EXIT_URL)
     page.go_back()
     assert page.url == f"{live_server.url}/en/"  # the report page is gone from history

@@ -6,7 +6,10 @@
   var leaving = false;
 
   /* Quick exit: leave for a neutral site, replacing this page in the history, on a
-     click or on the Esc key. Without JavaScript it is still a plain link. */
+     click, or on Shift pressed three times within five seconds (GOV.UK's "Exit this
+     page" gesture). Never Esc, which people press to close autofill and date pickers,
+     and never from inside a field, where Shift is typing. Without JavaScript it is
+     still a plain link. */
   var exit = document.querySelector("[data-quick-exit]");
   function quickExit(event) {
     if (event) {
@@ -16,11 +19,37 @@
     document.body.classList.add("leaving");
     window.location.replace(exit.href);
   }
+  function inField(element) {
+    return !!element && (element.isContentEditable ||
+      ["INPUT", "TEXTAREA", "SELECT"].indexOf(element.tagName) !== -1);
+  }
   if (exit) {
     exit.addEventListener("click", quickExit);
+    var shifts = 0;
+    var timer = null;
+    var resetShifts = function () {
+      shifts = 0;
+      if (timer) {
+        window.clearTimeout(timer);
+        timer = null;
+      }
+    };
     document.addEventListener("keydown", function (event) {
-      if ((event.key === "Escape" || event.key === "Esc") && !event.isComposing) {
-        quickExit(event);
+      if (event.key !== "Shift") {
+        resetShifts();  /* Shift with another key is typing, not the gesture */
+      }
+    });
+    document.addEventListener("keyup", function (event) {
+      if (event.key !== "Shift" || event.isComposing || inField(event.target)) {
+        return;
+      }
+      shifts += 1;
+      if (!timer) {
+        timer = window.setTimeout(resetShifts, 5000);
+      }
+      if (shifts >= 3) {
+        resetShifts();
+        quickExit();
       }
     });
     var hint = document.querySelector("[data-quick-exit-hint]");

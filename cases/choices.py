@@ -115,7 +115,10 @@ class StepTaken(models.TextChoices):
     ASKED_AUTHOR = "asked_author", _("Asked the author to delete")
     ASKED_PLATFORM = "asked_platform", _("Asked the platform to remove")
     POLICE_COMPLAINT = "police_complaint", _("Filed a police complaint")
-    STOPNCII = "stopncii", _("Used StopNCII.org")
+    # StopNCII.org only takes images taken at 18 or older; Take It Down (NCMEC) is
+    # for images of someone under 18.
+    STOPNCII = "stopncii", _("Used StopNCII.org (images taken at 18 or older)")
+    TAKE_IT_DOWN = "take_it_down", _("Used Take It Down (images taken under 18)")
     NONE = "none", _("Nothing yet")
 
 
@@ -251,6 +254,7 @@ class ReferralKind(models.TextChoices):
     VICTIM_SUPPORT = "victim_support", _("Victim support")
     LEGAL_AID = "legal_aid", _("Legal aid")
     STOPNCII = "stopncii", _("StopNCII.org advised")
+    TAKE_IT_DOWN = "take_it_down", _("Take It Down (NCMEC) advised")
 
 
 class ReferralOutcome(models.TextChoices):

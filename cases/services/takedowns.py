@@ -158,12 +158,15 @@ def referral_outcome_record(
 
 def referrals_suggested(dossier: Dossier, referrals: Iterable[Referral]) -> list[ReferralKind]:
     """Referrals the situation calls for and that are not recorded yet: child protection
-    whenever a minor is involved, StopNCII.org for images that can be hashed."""
+    whenever a minor is involved; for images that can be hashed, Take It Down (NCMEC)
+    when a minor is involved and StopNCII.org otherwise, which only takes images taken
+    at 18 or older."""
     done = {referral.kind for referral in referrals}
     minor = dossier.involves_minor or AgeBand(dossier.person_age_band).is_minor
-    suggested = []
-    if minor and ReferralKind.CHILD_PROTECTION not in done:
-        suggested.append(ReferralKind.CHILD_PROTECTION)
-    if (dossier.form_ncii or dossier.form_sextortion) and ReferralKind.STOPNCII not in done:
-        suggested.append(ReferralKind.STOPNCII)
-    return suggested
+    images = dossier.form_ncii or dossier.form_sextortion
+    wanted = [
+        (minor, ReferralKind.CHILD_PROTECTION),
+        (images and minor, ReferralKind.TAKE_IT_DOWN),
+        (images and not minor, ReferralKind.STOPNCII),
+    ]
+    return [kind for needed, kind in wanted if needed and kind not in done]

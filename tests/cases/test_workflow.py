@@ -419,16 +419,33 @@ def test_an_outcome_must_be_an_answer_with_a_future_recheck(users):
 # Referrals
 
 
+@pytest.mark.parametrize(
+    ("age_band", "minor_on_images", "expected"),
+    [
+        ("16_17", YesNoUnknown.NO, ["child_protection", "take_it_down"]),
+        ("25_34", YesNoUnknown.YES, ["child_protection", "take_it_down"]),
+        ("25_34", YesNoUnknown.NO, ["stopncii"]),
+        ("unknown", YesNoUnknown.UNKNOWN, ["stopncii"]),
+    ],
+)
+def test_the_image_hashing_service_suggested_follows_the_age(age_band, minor_on_images, expected):
+    """StopNCII.org only takes images taken at 18 or older; Take It Down is for minors."""
+    dossier = DossierFactory(
+        person_age_band=age_band, person_minor_on_images=minor_on_images, form_sextortion=True
+    )
+    assert referrals_suggested(dossier, []) == expected
+
+
 def test_a_minor_calls_for_child_protection_until_it_is_recorded(users):
     dossier = DossierFactory(person_minor_on_images=YesNoUnknown.YES, form_ncii=True)
     assert referrals_suggested(dossier, []) == [
         ReferralKind.CHILD_PROTECTION,
-        ReferralKind.STOPNCII,
+        ReferralKind.TAKE_IT_DOWN,
     ]
     referral = referral_record(
         dossier_id=dossier.pk, kind=ReferralKind.CHILD_PROTECTION, referred_on=date.today()
     )
-    assert referrals_suggested(dossier, dossier.referrals.all()) == [ReferralKind.STOPNCII]
+    assert referrals_suggested(dossier, dossier.referrals.all()) == [ReferralKind.TAKE_IT_DOWN]
     adult = DossierFactory(form_ncii=False, form_voyeurism=True)
     assert referrals_suggested(adult, []) == []
     referral_outcome_record(referral_id=referral.pk, outcome=ReferralOutcome.TAKEN_UP)

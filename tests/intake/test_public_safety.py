@@ -105,3 +105,18 @@ def test_an_expired_form_is_explained_in_the_page_language():
         expected = gettext("This page had expired")
     assert expected != "This page had expired"
     assert expected in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_the_help_for_images_follows_the_age_they_were_taken_at(client, language):
+    """StopNCII.org only takes images taken at 18 or older: the landing page says so, and
+    points to Take It Down for images of someone under 18."""
+    from html import unescape
+
+    page = unescape(client.get(f"/{language}/").content.decode())
+    items = re.findall(r"<li>(.*?)</li>", page, re.S)
+    stopncii = [item for item in items if "stopncii.org" in item]
+    take_it_down = [item for item in items if "takeitdown.ncmec.org" in item]
+    assert len(stopncii) == 1 and len(take_it_down) == 1
+    assert "18" in re.sub(r"<[^>]+>", "", stopncii[0])
+    assert "18" in re.sub(r"<[^>]+>", "", take_it_down[0])

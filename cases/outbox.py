@@ -33,7 +33,12 @@ def _queue_delivery(message_id: int) -> None:
     from .tasks import deliver_outbox_message
 
     try:
-        deliver_outbox_message.delay(message_id)
+        if deliver_outbox_message.app.conf.task_always_eager:
+            # No broker (development, make run): run it here, as Celery's eager mode
+            # would, without the broker connection that mode still opens.
+            deliver_outbox_message.apply(args=(message_id,))
+        else:
+            deliver_outbox_message.delay(message_id)
     except Exception as exc:  # any broker failure: the sweep retries
         logger.warning(
             "outbox message %s not queued (%s); the periodic sweep will deliver it",

@@ -100,3 +100,22 @@ def test_a_failed_send_is_recorded_and_retried_by_the_sweep(
     assert deliver_pending_outbox() == 2
     assert len(mail.outbox) == 2
     assert deliver_pending_outbox() == 0
+
+
+def test_without_a_broker_a_message_is_sent_in_process_quietly(
+    users, caplog, django_capture_on_commit_callbacks
+):
+    """make run: no broker, so no connection to one is opened (kombu would warn about a
+    missing host), and the tasks' own "succeeded" lines do not bury the demo logins."""
+    from institute.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        dossier = DossierFactory()
+        with caplog.at_level(logging.INFO), django_capture_on_commit_callbacks(execute=True):
+            notify_new_report(dossier=dossier)
+    finally:
+        app.conf.task_always_eager = eager
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+    assert [r.name for r in caplog.records if r.name.startswith("kombu")] == []

@@ -494,5 +494,14 @@ LOGGING = {
     },
 }
 
+# The Institute's public contact details, shown to people after they report: its free
+# phone line and its general address (Dutch, and French for every other language).
+INSTITUTE_PHONE = env_str("INSTITUTE_PHONE", "0800 12 800")
+INSTITUTE_EMAIL_NL = env_str("INSTITUTE_EMAIL_NL", "gelijkheid.mannen-vrouwen@igvm.belgium.be")
+INSTITUTE_EMAIL_FR = env_str("INSTITUTE_EMAIL_FR", "egalite.hommes-femmes@iefh.belgium.be")
+# When the line is staffed, as people should read it (for example "on working days from
+# 9:00 to 16:30"); not shown when empty. Set it to the line's real hours.
+INSTITUTE_PHONE_HOURS = env_str("INSTITUTE_PHONE_HOURS", "")
+
 # Demo data (users and dossiers) may be loaded only outside production.
 DEMO_DATA_ALLOWED = not PRODUCTION

@@ -34,6 +34,7 @@ from cases.services import (
 
 from . import throttle
 from .forms import FollowUpForm, ReceiptCodeForm, ReportForm
+from .next_steps import next_steps
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +100,17 @@ def _report_page(request, form, locations, status: int | None = None) -> HttpRes
     )
 
 
-def _receipt_page(request, code: str, *, no_acknowledgement: bool = False) -> HttpResponse:
+def _receipt_page(
+    request, code: str, dossier: Dossier, *, no_acknowledgement: bool = False
+) -> HttpResponse:
     return render(
         request,
         "intake/receipt.html",
-        {"code": receipts.display(code), "no_acknowledgement": no_acknowledgement},
+        {
+            "code": receipts.display(code),
+            "no_acknowledgement": no_acknowledgement,
+            "steps": next_steps(dossier),
+        },
     )
 
 
@@ -112,7 +119,7 @@ def _repeated_receipt_page(request, previous) -> HttpResponse:
     "resend" from the history of a shared phone) the code is not shown again."""
     age = (timezone.now() - previous.dossier.received_at).total_seconds()
     if age <= settings.RECEIPT_REPEAT_SECONDS:
-        return _receipt_page(request, previous.receipt_code)
+        return _receipt_page(request, previous.receipt_code, previous.dossier)
     return render(request, "intake/already_sent.html")
 
 
@@ -182,6 +189,7 @@ def _save_report(request: HttpRequest, form, locations, tries, language: str) ->
     return _receipt_page(
         request,
         submitted.receipt_code,
+        dossier,
         no_acknowledgement=dossier.received_in_surge and dossier.wants_acknowledgement,
     )
 
@@ -282,6 +290,7 @@ def followup(request: HttpRequest) -> HttpResponse:
         {
             "dossier": dossier,
             "status_text": STATUS_EXPLAINED[Status(dossier.status)],
+            "steps": next_steps(dossier),
             "conversation": conversation,
             "form": form,
             "error_summary": form.error_summary() if form.is_bound else [],

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
 
 from cases import receipts
 from cases.choices import Channel, ReporterType
@@ -99,3 +100,41 @@ def test_two_racing_posts_of_the_same_form_save_one_report(users):
     assert {r.dossier.pk for r in results} == {Dossier.objects.get().pk}
     assert OutboxMessage.objects.count() == 2
     assert ReferenceCounter.objects.get().last >= 1
+
+
+# A report sent on Friday 4 December 2026 at 20:00 in Brussels: with two working days
+# for first contact, someone reads it by Tuesday 8 December; an urgent one the same day.
+FRIDAY_EVENING = "2026-12-04T20:00:00+01:00"
+TUESDAY = {
+    "nl": "dinsdag 8 december",
+    "fr": "mardi 8 décembre",
+    "de": "Dienstag, 8. Dezember",
+    "en": "Tuesday 8 December",
+}
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_the_receipt_says_by_when_someone_will_read_the_report(client, language, settings):
+    import time_machine
+    from django.urls import reverse
+    from django.utils import translation
+
+    from tests.intake.conftest import report_data
+
+    settings.FIRST_CONTACT_WORKING_DAYS = 2
+    with time_machine.travel(FRIDAY_EVENING, tick=False):
+        with translation.override(language):
+            url = reverse("intake:report")
+        normal = client.post(url, report_data(forms_of_abuse=["sextortion"]))
+        page = normal.content.decode()
+        assert 'data-read-by="2026-12-08"' in page
+        assert TUESDAY[language] in page
+        assert 'data-advice="sextortion"' in page and 'data-advice="ncii"' not in page
+        assert "0800 12 800" in page
+        urgent = client.post(url, report_data(person_minor_on_images="yes"))
+        page = urgent.content.decode()
+        assert 'data-read-by="2026-12-04"' in page
+        assert 'data-advice="minor"' in page
+    with translation.override(language):
+        today = translation.gettext("Someone from our team will read your report today.")
+    assert escape(today) in page

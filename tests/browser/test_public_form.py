@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from cases.choices import EventKind, Status
 from cases.models import Dossier, DossierEvent
 from intake.views import STATUS_EXPLAINED
+from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,6 +52,16 @@ def test_a_report_on_a_phone_yields_a_receipt_that_opens_the_follow_up(
     code = page.locator("[data-receipt-code]").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # The code never breaks across lines, even on the narrowest phone.
+    page.set_viewport_size({"width": 320, "height": 740})
+    lines = page.evaluate(
+        """() => { const range = document.createRange();
+                   range.selectNodeContents(document.querySelector('[data-receipt-code]'));
+                   return range.getClientRects().length; }"""
+    )
+    assert lines == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.set_viewport_size(PHONE)
     dossier = Dossier.objects.get()
     assert (dossier.language, dossier.forms_of_abuse, dossier.channel) == (language, forms, "web")
     assert dossier.description == story
@@ -150,3 +161,43 @@ def test_the_quick_exit_leaves_and_replaces_the_page_in_the_history(phone, live_
     page.goto(f"{live_server.url}/en/follow-up/")
     page.click("[data-quick-exit]")
     page.wait_for_url(settings.QUICK_EXIT_URL)
+
+
+def _luminance(colour: str) -> float:
+    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", colour)[:3])
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def _contrast(one: str, other: str) -> float:
+    light, dark = sorted([_luminance(one), _luminance(other)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_form_controls_and_the_focus_ring_stand_out(phone, live_server):
+    """WCAG 1.4.11: the borders of unticked radio buttons and checkboxes, of fields, and
+    the focus indicator reach 3:1 against the page, as Chromium computes them."""
+    page = phone.page
+    page.goto(f"{live_server.url}/en/report/")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    for selector in [
+        "input[name=reporter_type][value=person_concerned]",
+        "input[name=forms_of_abuse][value=ncii]",
+        "textarea[name=description]",
+        "select[name=locations-0-platform_kind]",
+    ]:
+        border = page.evaluate(
+            f"getComputedStyle(document.querySelector('{selector}')).borderTopColor"
+        )
+        assert _contrast(border, background) >= 3, (selector, border)
+    page.focus("textarea[name=description]")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    width = page.evaluate("getComputedStyle(document.activeElement).outlineWidth")
+    assert _contrast(outline, background) >= 3 and float(width.rstrip("px")) >= 2
+    page.focus("input[name=reporter_type][value=person_concerned]")
+    page.keyboard.press("ArrowDown")  # keyboard focus: :focus-visible
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    assert _contrast(outline, background) >= 3

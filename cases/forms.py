@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +29,11 @@ from .models import Dossier, moment_in_range
 from .report_form import ReportQuestionsForm
 from .services import DETAIL_FIELDS
 
+# What needs someone first: urgent dossiers, then those whose first contact is late,
+# then the oldest.
+ATTENTION = "attention"
 SORTS = {
+    ATTENTION: _("Urgent and overdue first"),
     "-received_at": _("Newest first"),
     "received_at": _("Oldest first"),
     "reference": _("Reference"),
@@ -112,6 +116,9 @@ class DossierFilterForm(forms.Form):
         if data["received_to"]:
             dossiers = dossiers.filter(received_at__date__lte=data["received_to"])
         order = data["sort"] or "-received_at"
+        if order == ATTENTION:
+            urgent_first = Case(When(priority=Priority.URGENT, then=0), default=1)
+            return dossiers.order_by(urgent_first, F("is_overdue").desc(), "received_at", "id")
         return dossiers.order_by(order, "-id")
 
 

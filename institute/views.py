@@ -30,11 +30,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """Where staff land after logging in: those who handle dossiers, on their own;
-    management, on the statistics."""
+    """Where staff land after logging in, where their work is: coordinators on every open
+    dossier, case workers on their own, urgent and overdue ones first; management on the
+    statistics."""
     roles = roles_of(request.user)
+    if Role.COORDINATOR in roles:
+        return redirect(f"{reverse('cases:dossier-list')}?sort=attention")
     if roles & set(HANDLING_ROLES):
-        return redirect(f"{reverse('cases:dossier-list')}?assignee=me")
+        return redirect(f"{reverse('cases:dossier-list')}?assignee=me&sort=attention")
     if Role.MANAGEMENT in roles:
         return redirect("reporting:statistics")
     return render(request, "institute/staff_home.html", {"roles": sorted(roles_of(request.user))})

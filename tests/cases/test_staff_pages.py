@@ -149,3 +149,47 @@ def test_the_dossier_page_runs_the_same_number_of_queries_however_busy(client, u
         return len(captured)
 
     assert queries(quiet) == queries(busy)
+
+
+def test_urgent_and_overdue_dossiers_come_first_where_coordinators_land(client, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.choices import YesNoUnknown
+
+    now = timezone.now()
+    recent = DossierFactory(received_at=now - timedelta(hours=1))
+    overdue = DossierFactory(received_at=now - timedelta(days=10))
+    urgent = DossierFactory(
+        received_at=now - timedelta(hours=2), person_minor_on_images=YesNoUnknown.YES
+    )
+    older_new = DossierFactory(received_at=now - timedelta(hours=5))
+    client.force_login(users["coordinator"])
+    page = client.get("/staff/dossiers/?sort=attention").content.decode()
+    order = [
+        page.index(f'data-dossier="{d.reference}"') for d in (urgent, overdue, older_new, recent)
+    ]
+    assert order == sorted(order)
+
+
+def test_takedowns_due_say_how_late_they_are(client, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.choices import LegalBasis, TakedownMethod
+    from cases.services import takedown_request_record
+    from tests.factories import location
+
+    dossier = DossierFactory(received_at=timezone.now() - timedelta(days=4), locations=[location()])
+    takedown_request_record(
+        location_id=dossier.locations.get().pk,
+        sent_to="Abuse desk",
+        method=TakedownMethod.EMAIL,
+        legal_basis=LegalBasis.DSA_NOTICE,
+        sent_at=timezone.now() - timedelta(days=3),
+    )
+    client.force_login(users["coordinator"])
+    page = client.get("/staff/dossiers/takedowns/").content.decode()
+    assert "data-late" in page

@@ -65,11 +65,19 @@ def test_staff_log_in_with_their_password_and_code(client, users):
     assert response.status_code == 302
     verify = client.post(reverse("staff-verify"), {"code": current_code(users["caseworker"])})
     assert verify.status_code == 302
-    # Those who handle dossiers land on their own, management on the statistics,
-    # others on a page saying their roles.
+    # Case workers land on their own dossiers and coordinators on every open one,
+    # urgent and overdue first; management on the statistics; others on a page saying
+    # their roles.
     landing = client.get(reverse("staff-home"))
-    assert landing["Location"] == reverse("cases:dossier-list") + "?assignee=me"
-    assert client.get(landing["Location"]).status_code == 200
+    assert landing["Location"] == reverse("cases:dossier-list") + "?assignee=me&sort=attention"
+    page = client.get(landing["Location"])
+    assert page.status_code == 200
+    assert 'href="/staff/dossiers/?assignee=me&amp;sort=attention" aria-current="page"' in (
+        page.content.decode()
+    )
+    client.force_login(users["coordinator"])
+    landing = client.get(reverse("staff-home"))
+    assert landing["Location"] == reverse("cases:dossier-list") + "?sort=attention"
     client.force_login(users["management"])
     landing = client.get(reverse("staff-home"))
     assert landing["Location"] == reverse("reporting:statistics")

@@ -216,3 +216,16 @@ def test_page_queries_do_not_grow_with_the_dossiers(client, users, figures_2021)
     with CaptureQueriesContext(connection) as many:
         client.get(PAGE, {"year": 2021})
     assert len(many) == len(few)
+
+
+def test_every_wide_table_can_be_scrolled_with_the_keyboard(client, users):
+    import re
+
+    client.force_login(users["management"])
+    page = client.get(reverse("reporting:statistics")).content.decode()
+    wrappers = re.findall(r'<div class="table-responsive"[^>]*>', page)
+    assert wrappers
+    for wrapper in wrappers:
+        assert 'tabindex="0"' in wrapper and 'role="region"' in wrapper
+        title = re.search(r'aria-labelledby="([^"]+)"', wrapper).group(1)
+        assert f'id="{title}"' in page

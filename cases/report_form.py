@@ -105,17 +105,27 @@ class EvidenceField(forms.FileField):
         return files
 
 
+def input_id(field: forms.Field, auto_id: str) -> str:
+    """The id of the input a field's answer goes in: for radio buttons and checkboxes,
+    the first option's."""
+    if isinstance(field.widget, forms.widgets.ChoiceWidget):
+        return field.widget.id_for_label(auto_id, "0")
+    return field.widget.id_for_label(auto_id)
+
+
 class ErrorSummaryForm(forms.Form):
     """A form whose errors are announced once, in a summary at the top."""
 
     error_css_class = "has-error"
 
     def error_summary(self) -> list[tuple[str, str]]:
-        """(anchor, message) for each error, in the order of the form."""
+        """(anchor, message) for each error, in the order of the form: the anchor is the
+        input itself (a group's first option), so that following it puts the cursor
+        where the answer goes."""
         items = [("", str(message)) for message in self.non_field_errors()]
         for name, field in self.fields.items():
             if name in self.errors:
-                anchor = "" if field.widget.is_hidden else f"div_{self[name].auto_id}"
+                anchor = "" if field.widget.is_hidden else input_id(field, self[name].auto_id)
                 items += [(anchor, str(m)) for m in self.errors[name]]
         return items
 
@@ -400,7 +410,8 @@ class BaseLocationFormSet(forms.BaseFormSet):
             for name, messages in form.errors.items():
                 field = form[name]
                 label = _("Address %(number)d") % {"number": number}
-                items += [(f"div_{field.auto_id}", f"{label}: {m}") for m in messages]
+                anchor = input_id(field.field, field.auto_id)
+                items += [(anchor, f"{label}: {m}") for m in messages]
         return items
 
 

@@ -132,7 +132,8 @@ def test_errors_are_listed_at_the_top_and_what_was_typed_is_kept(phone, live_ser
     assert _t("fr", "Say who this report is about.") in summary.inner_text()
     assert page.input_value("textarea[name=description]") == "Ce que j'ai écrit reste là."
     summary.locator("a").first.click()  # each problem links to its question
-    assert page.evaluate("location.hash") == "#div_id_reporter_type"
+    page.wait_for_function("document.activeElement.id === 'id_reporter_type_0'")
+    assert page.title().startswith(_t("fr", "Error:"))
     assert not Dossier.objects.exists()
 
 

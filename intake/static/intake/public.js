@@ -58,6 +58,21 @@
     }
   }
 
+  /* Error summary: a link puts the cursor in the input it is about, with its question
+     in view (without JavaScript, the link still leads to the input). */
+  document.querySelectorAll("[data-error-summary] a[href^='#']").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) {
+        return;
+      }
+      event.preventDefault();
+      var question = target.closest("fieldset") || target.closest(".mb-3") || target;
+      question.scrollIntoView();
+      target.focus({ preventScroll: true });
+    });
+  });
+
   /* Receipt: ask before leaving until the person says the code is kept. */
   var receipt = document.querySelector("[data-receipt]");
   if (receipt) {

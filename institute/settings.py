@@ -375,6 +375,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and time formats of our own where Django's do not fit Belgium (English).
+FORMAT_MODULE_PATH = ["institute.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

@@ -112,7 +112,7 @@ class ImagesMadeBy(models.TextChoices):
 
 
 class StepTaken(models.TextChoices):
-    ASKED_AUTHOR = "asked_author", _("Asked the author to delete")
+    ASKED_AUTHOR = "asked_author", _("Asked the person responsible to delete them")
     ASKED_PLATFORM = "asked_platform", _("Asked the platform to remove")
     POLICE_COMPLAINT = "police_complaint", _("Filed a police complaint")
     # StopNCII.org only takes images taken at 18 or older; Take It Down (NCMEC) is
@@ -129,7 +129,7 @@ class PlatformKind(models.TextChoices):
     PORN_SITE = "porn_site", _("Porn site")
     DATING = "dating", _("Dating site or app")
     FILE_SHARING = "file_sharing", _("File sharing or cloud")
-    FORUM = "forum", _("Forum or image board")
+    FORUM = "forum", _("Forum or image-sharing board")
     SEARCH_ENGINE = "search_engine", _("Search engine")
     OTHER = "other", _("Other")
 

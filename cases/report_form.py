@@ -146,7 +146,7 @@ class ReportQuestionsForm(ErrorSummaryForm):
         error_messages={"required": _("Say who this report is about.")},
     )
     reporter_gender = _optional_radio(
-        _("You are"), GENDER_CHOICES, help_text=_("Only used for anonymous statistics.")
+        _("Your gender"), GENDER_CHOICES, help_text=_("Only used for anonymous statistics.")
     )
     organisation_kind = forms.ChoiceField(
         label=_("Kind of organisation"),

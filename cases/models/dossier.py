@@ -178,7 +178,7 @@ class Dossier(models.Model):
 
     description = EncryptedTextField(_("what happened"), blank=True)
     author_relation = models.CharField(
-        _("relation to the author"),
+        _("relation to the person responsible"),
         max_length=16,
         choices=AuthorRelation.choices,
         default=AuthorRelation.UNKNOWN,
@@ -195,7 +195,10 @@ class Dossier(models.Model):
         _("active threat"), max_length=8, choices=YesNoUnknown.choices, default=YesNoUnknown.UNKNOWN
     )
     threat_deadline = models.DateTimeField(
-        _("deadline set by the author"), null=True, blank=True, validators=[moment_in_range]
+        _("deadline set by the person making threats"),
+        null=True,
+        blank=True,
+        validators=[moment_in_range],
     )
 
     status = models.CharField(

@@ -36,3 +36,25 @@ def location(**kwargs) -> ContentLocation:
         "url": "https://instagram.example/p/123",
     }
     return ContentLocation(**{**defaults, **kwargs})
+
+
+def late_takedown(*, hours_ago: int = 30):
+    """A dossier with one location whose takedown request, sent ``hours_ago`` hours ago,
+    is still unanswered (late after TAKEDOWN_DEADLINE_HOURS)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases.choices import LegalBasis, TakedownMethod
+    from cases.services import takedown_request_record
+
+    sent = timezone.now() - timedelta(hours=hours_ago)
+    dossier = DossierFactory(received_at=sent - timedelta(days=1), locations=[location()])
+    takedown_request_record(
+        location_id=dossier.locations.get().pk,
+        sent_to="Abuse desk",
+        method=TakedownMethod.EMAIL,
+        legal_basis=LegalBasis.DSA_NOTICE,
+        sent_at=sent,
+    )
+    return dossier

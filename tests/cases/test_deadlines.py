@@ -174,18 +174,11 @@ def test_a_digest_whose_items_were_dealt_with_is_settled_without_a_mail(users):
 def test_a_late_request_shows_as_due_on_the_dossier_page_only_while_the_dossier_is_open(
     client, users
 ):
-    from cases.choices import ClosureReason, LegalBasis, TakedownMethod
-    from cases.services import dossier_close, dossier_triage, takedown_request_record
-    from tests.factories import location
+    from cases.choices import ClosureReason
+    from cases.services import dossier_close, dossier_triage
+    from tests.factories import late_takedown
 
-    dossier = DossierFactory(received_at=timezone.now() - timedelta(days=3), locations=[location()])
-    takedown_request_record(
-        location_id=dossier.locations.get().pk,
-        sent_to="Abuse desk",
-        method=TakedownMethod.EMAIL,
-        legal_basis=LegalBasis.DSA_NOTICE,
-        sent_at=timezone.now() - timedelta(hours=30),
-    )
+    dossier = late_takedown()
     client.force_login(users["coordinator"])
     url = f"/staff/dossiers/{dossier.pk}/"
     due = 'class="text-danger fw-semibold" data-outcome="pending"'

@@ -174,22 +174,9 @@ def test_urgent_and_overdue_dossiers_come_first_where_coordinators_land(client, 
 
 
 def test_takedowns_due_say_how_late_they_are(client, users):
-    from datetime import timedelta
+    from tests.factories import late_takedown
 
-    from django.utils import timezone
-
-    from cases.choices import LegalBasis, TakedownMethod
-    from cases.services import takedown_request_record
-    from tests.factories import location
-
-    dossier = DossierFactory(received_at=timezone.now() - timedelta(days=4), locations=[location()])
-    takedown_request_record(
-        location_id=dossier.locations.get().pk,
-        sent_to="Abuse desk",
-        method=TakedownMethod.EMAIL,
-        legal_basis=LegalBasis.DSA_NOTICE,
-        sent_at=timezone.now() - timedelta(days=3),
-    )
+    late_takedown(hours_ago=72)
     client.force_login(users["coordinator"])
     page = client.get("/staff/dossiers/takedowns/").content.decode()
     assert "data-late" in page

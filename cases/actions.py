@@ -32,7 +32,7 @@ from .forms import (
     TriageForm,
 )
 from .models import Dossier
-from .views import _detail_page
+from .views import detail_page
 from .workflow import STATUS_MOVES, Action
 
 
@@ -68,7 +68,7 @@ def dossier_action(
             extra = form_kwargs(dossier) if form_kwargs else {}
             form = form_class(request.POST, prefix=name, **extra)
             if not form.is_valid():
-                return _detail_page(request, dossier, bound={name: form}, status=400)
+                return detail_page(request, dossier, bound={name: form}, status=400)
             try:
                 run(request, dossier, form.cleaned_data, **kwargs)
             except ActionRefused as error:

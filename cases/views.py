@@ -102,7 +102,7 @@ def _coordinators_view(dossier: Dossier) -> dict:
     }
 
 
-def _detail_page(
+def detail_page(
     request: HttpRequest, dossier: Dossier, bound: dict | None = None, status: int = 200
 ) -> HttpResponse:
     """The dossier page; ``bound`` replaces one of its forms by the one just posted, so
@@ -141,7 +141,7 @@ def _detail_page(
 @require_GET
 @staff_view()
 def dossier_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, dossier_for(request, pk))
+    return detail_page(request, dossier_for(request, pk))
 
 
 @require_http_methods(["GET", "POST"])

@@ -87,7 +87,7 @@ def _report_page(request, form, locations, status: int | None = None) -> HttpRes
     summary = form.error_summary() + locations.error_summary() if form.is_bound else []
     if summary and request.FILES:
         again = _("For your safety, files are not kept: choose them again.")
-        summary.append(("div_id_files", again))
+        summary.append(("id_files", again))
     return render(
         request,
         "intake/report.html",
@@ -95,6 +95,10 @@ def _report_page(request, form, locations, status: int | None = None) -> HttpRes
             "form": form,
             "locations": locations,
             "error_summary": summary,
+            # How few answers are needed: the questions marked with *.
+            "required_count": sum(
+                1 for field in form.fields.values() if field.required and not field.widget.is_hidden
+            ),
         },
         status=status or (400 if summary else 200),
     )
@@ -240,6 +244,9 @@ def followup_start(request: HttpRequest) -> HttpResponse:
                 return redirect("intake:followup")
     elif request.method == "POST":
         status = 400
+    if form.errors:
+        # Back on the page, the cursor is in the code field, whose error is read with it.
+        form.fields["code"].widget.attrs["autofocus"] = True
     return render(request, "intake/followup_start.html", {"form": form}, status=status)
 
 

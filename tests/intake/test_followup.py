@@ -159,3 +159,15 @@ def test_the_follow_up_ends_after_half_an_hour_idle_or_on_request(client, report
     _open(client, code)
     client.post(_url("intake:followup-end"))
     assert client.get(_url("intake:followup")).status_code == 302
+
+
+def test_a_wrong_code_is_said_in_the_title_and_the_cursor_is_back_in_the_field(client):
+    import re
+
+    response = client.post("/en/follow-up/", {"code": "AAAA-BBBB-CCCC-DDDD"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert re.search(r"<title>\s*Error:", html)
+    field = re.search(r'<input[^>]*name="code"[^>]*>', html).group(0)
+    assert "autofocus" in field and 'aria-invalid="true"' in field
+    assert "id_code_error" in re.search(r'aria-describedby="([^"]+)"', field).group(1)

@@ -349,3 +349,9 @@ def test_a_tampered_address_list_is_refused_with_a_message(client):
     assert response.status_code == 400
     assert "data-error-summary" in response.content.decode()
     assert not Dossier.objects.exists()
+
+
+def test_the_form_says_how_few_answers_it_needs(client):
+    page = client.get("/en/report/").content.decode()
+    assert 'data-required-count="6"' in page
+    assert "only 6 questions, marked with *, are required" in page

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import get_language, pgettext
 
-from cases.choices import AgeBand, Status
+from cases.choices import Status
 from cases.models import Dossier
 
 
@@ -38,6 +38,6 @@ def next_steps(dossier: Dossier) -> dict:
             formats.date_format(read_by, pgettext("weekday and date", "l j F")) if read_by else ""
         ),
         "forms": dossier.forms_of_abuse,
-        "minor": dossier.involves_minor or AgeBand(dossier.person_age_band).is_minor,
+        "minor": dossier.concerns_a_minor,
         "contact": institute_contact(),
     }

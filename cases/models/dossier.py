@@ -305,6 +305,12 @@ class Dossier(models.Model):
     def involves_minor(self) -> bool:
         return self.person_minor_on_images == YesNoUnknown.YES
 
+    @property
+    def concerns_a_minor(self) -> bool:
+        """A minor on the images, or a person concerned who is under 18 now: what the
+        advice and referrals for minors follow."""
+        return self.involves_minor or AgeBand(self.person_age_band).is_minor
+
     def apply_priority_rules(self) -> None:
         """A minor on the images makes a dossier urgent, whatever else is set."""
         if self.involves_minor:

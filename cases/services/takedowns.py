@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import AgeBand, EventKind, ReferralKind, ReferralOutcome, TakedownOutcome
+from ..choices import EventKind, ReferralKind, ReferralOutcome, TakedownOutcome
 from ..deadlines import takedown_deadline
 from ..errors import ActionRefused
 from ..models import ContentLocation, Dossier, Referral, TakedownRequest
@@ -162,7 +162,7 @@ def referrals_suggested(dossier: Dossier, referrals: Iterable[Referral]) -> list
     when a minor is involved and StopNCII.org otherwise, which only takes images taken
     at 18 or older."""
     done = {referral.kind for referral in referrals}
-    minor = dossier.involves_minor or AgeBand(dossier.person_age_band).is_minor
+    minor = dossier.concerns_a_minor
     images = dossier.form_ncii or dossier.form_sextortion
     wanted = [
         (minor, ReferralKind.CHILD_PROTECTION),

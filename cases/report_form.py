@@ -9,7 +9,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from . import receipts
 from .choices import (
@@ -113,6 +113,27 @@ def input_id(field: forms.Field, auto_id: str) -> str:
     return field.widget.id_for_label(auto_id)
 
 
+def about_question(question, message) -> str:
+    """An error message in a summary, after the question it is about."""
+    return pgettext("error summary", "%(question)s — %(message)s") % {
+        "question": question,
+        "message": message,
+    }
+
+
+def names_its_question(field: forms.Field, error: ValidationError) -> bool:
+    """Whether a message was written for its question ("Tick what happened (at least
+    one).") rather than Django's or a validator's generic one ("Enter a valid date/time.").
+    Messages a form raises itself carry no code; those it gives a field replace the
+    field class's default."""
+    if error.code is None:
+        return True
+    default = {}
+    for cls in reversed(type(field).__mro__):
+        default.update(getattr(cls, "default_error_messages", {}))
+    return field.error_messages.get(error.code) not in (None, default.get(error.code))
+
+
 class ErrorSummaryForm(forms.Form):
     """A form whose errors are announced once, in a summary at the top."""
 
@@ -121,12 +142,19 @@ class ErrorSummaryForm(forms.Form):
     def error_summary(self) -> list[tuple[str, str]]:
         """(anchor, message) for each error, in the order of the form: the anchor is the
         input itself (a group's first option), so that following it puts the cursor
-        where the answer goes."""
+        where the answer goes. Each message says which question it is about: a generic
+        one is put after the question's label."""
         items = [("", str(message)) for message in self.non_field_errors()]
+        errors = self.errors.as_data()
         for name, field in self.fields.items():
-            if name in self.errors:
-                anchor = "" if field.widget.is_hidden else input_id(field, self[name].auto_id)
-                items += [(anchor, str(m)) for m in self.errors[name]]
+            if name not in errors:
+                continue
+            anchor = "" if field.widget.is_hidden else input_id(field, self[name].auto_id)
+            for error in errors[name]:
+                for message in error:
+                    if not names_its_question(field, error) and field.label:
+                        message = about_question(field.label, message)
+                    items.append((anchor, str(message)))
         return items
 
 
@@ -163,7 +191,7 @@ class ReportQuestionsForm(ErrorSummaryForm):
         choices=FORM_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick everything that applies."),
-        error_messages={"required": _("Tick at least one of these.")},
+        error_messages={"required": _("Tick what happened (at least one).")},
     )
     description = forms.CharField(
         label=_("Tell us briefly what happened"),
@@ -182,6 +210,7 @@ class ReportQuestionsForm(ErrorSummaryForm):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         validators=[moment_in_range],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": _("Enter the deadline as a date and a time.")},
     )
 
     # The person concerned
@@ -236,7 +265,12 @@ class ReportQuestionsForm(ErrorSummaryForm):
         error_messages={"required": _("Say whether we may contact you.")},
     )
     reporter_name = forms.CharField(label=_("Name or pseudonym"), max_length=200, required=False)
-    reporter_email = forms.EmailField(label=_("Email address"), max_length=254, required=False)
+    reporter_email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        required=False,
+        error_messages={"invalid": _("Enter an email address like name@example.be.")},
+    )
     reporter_phone = forms.CharField(
         label=_("Phone number"),
         max_length=40,
@@ -262,7 +296,7 @@ class ReportQuestionsForm(ErrorSummaryForm):
     contact_language = forms.ChoiceField(
         label=_("In which language should we contact you?"),
         choices=Language.choices,
-        error_messages={"required": _("Choose a language.")},
+        error_messages={"required": _("Choose the language we should contact you in.")},
     )
 
     field_order = None
@@ -411,7 +445,7 @@ class BaseLocationFormSet(forms.BaseFormSet):
                 field = form[name]
                 label = _("Address %(number)d") % {"number": number}
                 anchor = input_id(field.field, field.auto_id)
-                items += [(anchor, f"{label}: {m}") for m in messages]
+                items += [(anchor, about_question(label, m)) for m in messages]
         return items
 
 

@@ -72,7 +72,7 @@ class FollowUpForm(ErrorSummaryForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["files"].widget.attrs["accept"] = "image/*,application/pdf"
-        self.fields["url"].label = _("A new address (link) where the content is")
+        self.fields["url"].label = _("A new address (link) where the images are")
 
     def clean(self) -> dict:
         data = super().clean()

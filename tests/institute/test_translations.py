@@ -28,6 +28,7 @@ class Entry:
     msgctxt: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     fuzzy: bool = False
+    sources: list[str] = field(default_factory=list)
 
 
 def read_po(path: Path) -> list[Entry]:
@@ -40,6 +41,8 @@ def read_po(path: Path) -> list[Entry]:
             entry, key = Entry(), None
         elif line.startswith("#,"):
             entry.fuzzy = "fuzzy" in line
+        elif line.startswith("#:"):
+            entry.sources += [ref.rsplit(":", 1)[0] for ref in line[2:].split()]
         elif line.startswith("#"):
             continue
         elif line.startswith('"'):
@@ -125,6 +128,30 @@ def test_every_string_in_the_code_is_in_the_catalogues(tmp_path):
         known = {e.msgid for e in read_po(_catalogue(language))[1:]}
         missing = sorted(extracted - known)
         assert missing == [], f"not in {language}: run `make messages` and translate"
+
+
+# The public pages address the reader one way per language, chosen on purpose (README,
+# "How the public pages speak"): Dutch "je", French "vous", German "Sie". A string in the
+# other form would read as if written by someone else.
+PUBLIC_SOURCES = ("templates/intake/", "intake/", "cases/report_form.py", "templates/base.html")
+OTHER_FORM = {
+    "nl": r"\b(u|uw)\b",
+    "fr": r"\b(tu|toi|ton|ta|tes|te)\b",
+    "de": r"\b(du|dich|dir|dein\w*)\b",
+}
+
+
+@pytest.mark.parametrize("language", OTHER_FORM)
+def test_the_public_pages_address_the_reader_one_way(language):
+    public = [
+        entry
+        for entry in read_po(_catalogue(language))[1:]
+        if any(source.startswith(PUBLIC_SOURCES) for source in entry.sources)
+    ]
+    assert len(public) > 100
+    other = re.compile(OTHER_FORM[language], re.IGNORECASE)
+    mixed = [text for e in public for text in e.msgstr.values() if other.search(text)]
+    assert mixed == [], f"{language}: the public pages use the other form of address"
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de"])  # English: the library's own

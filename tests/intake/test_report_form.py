@@ -1,7 +1,9 @@
 """The public report form, through the views, as a browser would post it."""
 
 import logging
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from django.core import mail
@@ -143,12 +145,14 @@ def test_evidence_files_are_stored_encrypted_and_out_of_reach(client, settings):
 
 BAD_INPUT = [
     pytest.param({"reporter_type": None}, "Say who this report is about.", id="who-missing"),
-    pytest.param({"forms_of_abuse": None}, "Tick at least one of these.", id="form-missing"),
+    pytest.param({"forms_of_abuse": None}, "Tick what happened (at least one).", id="form-missing"),
     pytest.param({"description": ""}, "Tell us briefly what happened.", id="story-missing"),
     pytest.param(
         {"consent": None}, "We can only handle your report with your agreement.", id="no-consent"
     ),
-    pytest.param({"reporter_email": "lotte@"}, "Enter a valid email address.", id="bad-email"),
+    pytest.param(
+        {"reporter_email": "lotte@"}, "Enter an email address like name@example.be.", id="bad-email"
+    ),
     pytest.param(
         {"reporter_email": "", "reporter_phone": "", "wants_acknowledgement": None},
         "Give an email address or a phone number, or choose to stay anonymous.",
@@ -185,6 +189,50 @@ def test_bad_input_is_explained_in_the_page_language_and_nothing_is_saved(
     assert not ContentLocation.objects.exists()
     assert not OutboxMessage.objects.exists()
     assert not _files_on_disk(settings)
+
+
+def _summary(html: str) -> list[str]:
+    start = html.index("data-error-summary")
+    summary = html[start : html.index("</ul>", start)]
+    return [
+        re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", item))).strip()
+        for item in summary.split("<li>")[1:]
+    ]
+
+
+def test_every_message_in_the_summary_says_which_question_it_is_about(client):
+    """A message written for its question is shown as is; a generic one (a date out of
+    range, a text too long, a bad link) follows the question's label."""
+    response = client.post(
+        _url("en"),
+        report_data(
+            forms_of_abuse=None,
+            description="x" * 10001,
+            threat_active="yes",
+            threat_deadline="1999-12-31T10:00",
+            **{"locations-0-url": "not a link at all"},
+        ),
+    )
+    assert _summary(response.content.decode()) == [
+        "Tick what happened (at least one).",
+        "Tell us briefly what happened — Ensure this value has at most 10000 characters "
+        "(it has 10001).",
+        "Did they set a deadline? If so, when? — Enter a date from 1 January 2000 on, "
+        "and at most ten years from now.",
+        "Address 1 — Enter a valid URL.",
+    ]
+
+
+def test_a_groups_error_stands_between_its_question_and_its_options(client):
+    html = client.post(_url("nl"), report_data(forms_of_abuse=None)).content.decode()
+    group = html[html.index('id="div_id_forms_of_abuse"') :]
+    legend, error, first_option = (
+        group.index("<legend"),
+        group.index('id="id_forms_of_abuse_error"'),
+        group.index('id="id_forms_of_abuse_0"'),
+    )
+    assert legend < error < first_option
+    assert 'aria-describedby="id_forms_of_abuse_helptext id_forms_of_abuse_error"' in group
 
 
 def test_a_twenty_megabyte_file_is_refused_and_nothing_is_saved(client, settings):

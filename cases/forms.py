@@ -15,15 +15,18 @@ from .choices import (
     ClosureReason,
     ContactMethod,
     FormOfAbuse,
+    Gender,
     Language,
     LegalBasis,
     Priority,
     ReferralKind,
     ReferralOutcome,
+    ReporterType,
     Status,
     TakedownMethod,
     TakedownOutcome,
     WaitingFor,
+    YesNoUnknown,
 )
 from .models import Dossier, moment_in_range
 from .report_form import ReportQuestionsForm
@@ -312,6 +315,64 @@ class DetailsForm(forms.ModelForm):
         pass
 
 
+NOT_KNOWN = {YesNoUnknown.UNKNOWN: _("Not known")}
+
+# The public form speaks to the person reporting ("It is about me", "May we contact
+# you?"). Staff fill in the same questions about someone else, so they read them in
+# their own words: about "the reporter" and "the person concerned".
+STAFF_WORDING: dict[str, dict] = {
+    "reporter_type": {
+        "label": _("Who made the report?"),
+        "choices": {
+            ReporterType.PERSON_CONCERNED: _("The person concerned"),
+            ReporterType.ON_BEHALF: _(
+                "Someone for the person concerned (parent, friend, teacher…)"
+            ),
+            ReporterType.ORGANISATION: _("An organisation"),
+        },
+        "error_messages": {"required": _("Say who made the report.")},
+    },
+    "reporter_gender": {
+        "label": _("Gender of the reporter"),
+        "choices": {Gender.NOT_GIVEN: _("Not given")},
+    },
+    "description": {
+        "label": _("What happened, as the reporter told it"),
+        "help_text": _("In the reporter's words where possible. More can be added later."),
+        "error_messages": {"required": _("Write down what the reporter told.")},
+    },
+    "threat_active": {"choices": NOT_KNOWN},
+    "threat_deadline": {"label": _("Deadline set by the person threatening, if any")},
+    "person_minor_on_images": {"choices": NOT_KNOWN},
+    "person_gender": {"label": _("Gender of the person concerned")},
+    "still_circulating": {"choices": NOT_KNOWN},
+    "author_relation": {"label": _("Relation of the person responsible to the person concerned")},
+    "images_made_by": {"help_text": _("Several answers are possible.")},
+    "files": {
+        "label": _("Files the reporter sent (optional)"),
+        "help_text": _("For example a screenshot of a threat. Images or PDF only."),
+    },
+    "contact": {
+        "label": _("May the Institute contact the reporter?"),
+        "choices": {"anonymous": _("No: the reporter stays anonymous"), "contact": _("Yes")},
+        "error_messages": {"required": _("Say whether the Institute may contact the reporter.")},
+    },
+    "reporter_name": {"label": _("Reporter's name or pseudonym")},
+    "reporter_email": {"label": _("Reporter's email address")},
+    "reporter_phone": {"label": _("Reporter's phone number")},
+    "wants_acknowledgement": {"label": _("Send an acknowledgement by email")},
+    "voicemail_allowed": {"label": _("May the Institute leave a voicemail?")},
+    "may_name_institute": {
+        "label": _("May staff say they are calling or writing from the Institute?")
+    },
+    "safe_contact_instructions": {"label": _("When and how it is safe to contact the reporter")},
+    "contact_language": {
+        "label": _("Language for contacting the reporter"),
+        "error_messages": {"required": _("Choose the language for contacting the reporter.")},
+    },
+}
+
+
 class StaffReportForm(ReportQuestionsForm):
     """The public form's questions, for a report that came by phone, mail, letter or in
     person, plus how and when it arrived."""
@@ -326,11 +387,21 @@ class StaffReportForm(ReportQuestionsForm):
     language = forms.ChoiceField(label=_("Language of the report"), choices=Language.choices)
 
     field_order = ["channel", "received_at", "language"]
+    no_way_to_contact = _(
+        "Give the reporter's email address or phone number, or record them as anonymous."
+    )
+    no_address_to_confirm = _("Give the reporter's email address to send the acknowledgement.")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact"].label = _("May the Institute contact the reporter?")
-        self.fields["wants_acknowledgement"].label = _("Send an acknowledgement by email")
+        for name, wording in STAFF_WORDING.items():
+            field = self.fields[name]
+            for attribute in ("label", "help_text"):
+                if attribute in wording:
+                    setattr(field, attribute, wording[attribute])
+            if "choices" in wording:
+                field.choices = [(v, wording["choices"].get(v, text)) for v, text in field.choices]
+            field.error_messages.update(wording.get("error_messages", {}))
 
     def clean_received_at(self):
         received_at = self.cleaned_data["received_at"]

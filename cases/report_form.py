@@ -300,6 +300,8 @@ class ReportQuestionsForm(ErrorSummaryForm):
     )
 
     field_order = None
+    no_way_to_contact = _("Give an email address or a phone number, or choose to stay anonymous.")
+    no_address_to_confirm = _("Give an email address to receive a confirmation.")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -335,12 +337,9 @@ class ReportQuestionsForm(ErrorSummaryForm):
         wants_contact = data.get("contact") == "contact"
         email_unanswered = not data.get("reporter_email") and "reporter_email" not in self.errors
         if wants_contact and email_unanswered and not data.get("reporter_phone"):
-            self.add_error(
-                "reporter_email",
-                _("Give an email address or a phone number, or choose to stay anonymous."),
-            )
+            self.add_error("reporter_email", self.no_way_to_contact)
         elif wants_contact and email_unanswered and data.get("wants_acknowledgement"):
-            self.add_error("reporter_email", _("Give an email address to receive a confirmation."))
+            self.add_error("reporter_email", self.no_address_to_confirm)
         return data
 
     def _person_gender(self) -> str:

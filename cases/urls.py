@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import actions, views
+from . import actions, message_templates, views
 
 app_name = "cases"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.dossier_list, name="dossier-list"),
     path("new/", views.staff_report, name="staff-report"),
     path("takedowns/", views.takedowns_due, name="takedowns-due"),
+    path("messages/", message_templates.template_list, name="message-templates"),
+    path("messages/new/", message_templates.template_edit, name="message-template-new"),
+    path("messages/<int:pk>/", message_templates.template_edit, name="message-template-edit"),
     path("<int:pk>/", views.dossier_detail, name="dossier-detail"),
     path("<int:pk>/details/", views.dossier_details, name="dossier-details"),
     path("<int:pk>/triage/", actions.dossier_triage, name="dossier-triage"),

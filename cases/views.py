@@ -19,7 +19,7 @@ from institute.models import SecurityEvent, SecurityEventKind
 from institute.roles import Role, has_role
 from institute.text import render_text
 
-from . import receipts, services
+from . import message_templates, receipts, services
 from .access import dossier_for, record_access, staff_view, visible_dossier, visible_dossiers
 from .choices import AccessAction, Language, Priority
 from .errors import ActionRefused
@@ -66,9 +66,12 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _action_forms(dossier: Dossier, actions, locations, referrals, bound: dict) -> dict:
+def _action_forms(
+    dossier: Dossier, actions, locations, referrals, bound: dict, message: str = ""
+) -> dict:
     """The forms of the dossier's page, each one the form just posted (``bound``, with its
-    errors) or a fresh one; the outcome forms hang on their takedown or referral."""
+    errors) or a fresh one; the outcome forms hang on their takedown or referral.
+    ``message``: the text the message box starts with (a template chosen)."""
 
     def form(prefix: str, form_class: type, **kwargs):
         return bound.get(prefix) or form_class(prefix=prefix, **kwargs)
@@ -76,7 +79,7 @@ def _action_forms(dossier: Dossier, actions, locations, referrals, bound: dict) 
     forms = {
         "triage": form("triage", TriageForm),
         "note": form("note", NoteForm),
-        "message": form("message", MessageForm),
+        "message": form("message", MessageForm, initial={"text": message}),
         "contact": form("contact", ContactForm),
         "takedown": form("takedown", TakedownForm, locations=locations),
         "referral": form("referral", ReferralForm),
@@ -119,6 +122,7 @@ def detail_page(
     # What the workflow lets this person do now; the page offers nothing else (an
     # anonymised dossier: nothing at all).
     actions = actions_allowed(dossier, request.user)
+    template_text = message_templates.starting_text(dossier, request.GET.get("template"))
     context = {
         "dossier": dossier,
         "locations": locations,
@@ -130,7 +134,10 @@ def detail_page(
         "refused_accesses": None,
         "can_message": dossier.receipt_hash is not None,
         "read_only": dossier.anonymised_at is not None,
-        "forms": _action_forms(dossier, actions, locations, referrals, bound or {}),
+        "forms": _action_forms(dossier, actions, locations, referrals, bound or {}, template_text),
+        "message_templates": message_templates.offered(dossier),
+        "message_box_open": bool(template_text),
+        "reply_language": Language(dossier.reply_language).label,
         "actions": {action.value for action in actions},
     }
     if has_role(request.user, Role.COORDINATOR):

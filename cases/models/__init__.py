@@ -24,6 +24,7 @@ from .holdings import (
     evidence_path,
 )
 from .journal import AccessLogEntry, DossierEvent, OutboxMessage, ReferenceCounter
+from .message_templates import MessageTemplate
 
 __all__ = [
     "BRUSSELS",
@@ -36,6 +37,7 @@ __all__ = [
     "DossierEvent",
     "DossierQuerySet",
     "Evidence",
+    "MessageTemplate",
     "OutboxMessage",
     "ReferenceCounter",
     "Referral",

@@ -302,6 +302,12 @@ class Dossier(models.Model):
         return self.may_name_institute is not True
 
     @property
+    def reply_language(self) -> str:
+        """The language to write to the reporter in: the one they chose for contact,
+        else the one they reported in."""
+        return self.contact_language or self.language
+
+    @property
     def involves_minor(self) -> bool:
         return self.person_minor_on_images == YesNoUnknown.YES
 

@@ -1,6 +1,7 @@
 """The workflow from the dossier page: what staff post, what they are told, and that a
 refused or invalid post changes nothing."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -220,6 +221,46 @@ def test_a_bad_staff_report_is_explained_and_saves_nothing(client, worker, overr
     assert response.status_code == 400
     assert "error-summary" in response.content.decode()
     assert not Dossier.objects.exists()
+
+
+def _words_of(form) -> list[str]:
+    """Everything the form says: labels, hints, options and its own error messages."""
+    words = []
+    for field in form.fields.values():
+        words += [str(field.label or ""), str(field.help_text or "")]
+        words += [str(text) for _value, text in getattr(field, "choices", [])]
+        words += [str(m) for code, m in field.error_messages.items() if code == "required"]
+    return [*words, str(form.no_way_to_contact), str(form.no_address_to_confirm)]
+
+
+def test_the_staff_report_form_speaks_about_the_reporter_not_to_them():
+    """Staff take a report about someone else: the questions are the public form's, in
+    the staff's words ("Who made the report?", not "It is about me")."""
+    from cases.forms import StaffReportForm
+    from intake.forms import ReportForm
+
+    speaking_to = re.compile(r"\b(you|your|me|my|I)\b")
+    staff = [text for text in _words_of(StaffReportForm()) if speaking_to.search(text)]
+    assert staff == []
+    # The public form keeps speaking to the person, over the same questions.
+    public = ReportForm()
+    assert set(public.fields) - {"consent", "leave_empty"} <= set(StaffReportForm().fields)
+    assert any(speaking_to.search(text) for text in _words_of(public))
+
+
+def test_the_staff_report_page_is_in_the_staffs_words(client, worker):
+    html = client.get(reverse("cases:staff-report"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Who made the report?" in html and "It is about me" not in html
+    response = client.post(
+        reverse("cases:staff-report"),
+        _staff_report(reporter_email="", reporter_phone="", wants_acknowledgement=None),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert (
+        escape("Give the reporter's email address or phone number, or record them as anonymous.")
+        in response.content.decode()
+    )
 
 
 def test_a_case_worker_who_closes_an_unassigned_report_is_sent_back_to_the_list(client, worker):

@@ -1,0 +1,66 @@
+"""The ready-made messages to reporters: coordinators keep the list, everyone who
+handles dossiers starts from one in the reporter's language."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from institute.roles import Role
+
+from .access import staff_view
+from .choices import Language
+from .models import Dossier, MessageTemplate
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["language", "title", "text", "position", "active"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 8})}
+
+
+def offered(dossier: Dossier) -> QuerySet:
+    """The templates offered on a dossier's message box: those in the reporter's
+    language."""
+    return MessageTemplate.objects.filter(active=True, language=dossier.reply_language)
+
+
+def starting_text(dossier: Dossier, chosen: str | None) -> str:
+    """The text of the template chosen on the dossier page (``?template=<id>``), if it
+    is one offered there."""
+    if not chosen or not chosen.isdigit():
+        return ""
+    template = offered(dossier).filter(pk=int(chosen)).first()
+    return template.text if template else ""
+
+
+@require_http_methods(["GET"])
+@staff_view(Role.COORDINATOR)
+def template_list(request):
+    by_language = [
+        (label, [t for t in MessageTemplate.objects.all() if t.language == code])
+        for code, label in Language.choices
+    ]
+    return render(request, "cases/message_templates.html", {"by_language": by_language})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Role.COORDINATOR)
+def template_edit(request, pk: int | None = None):
+    template = get_object_or_404(MessageTemplate, pk=pk) if pk else None
+    form = MessageTemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The message template has been saved."))
+        return redirect("cases:message-templates")
+    return render(
+        request,
+        "cases/message_template_form.html",
+        {"form": form, "template": template},
+        status=400 if form.errors else 200,
+    )

@@ -21,7 +21,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
@@ -30,7 +30,7 @@ from institute.roles import HANDLING_ROLES, Role, has_role
 from institute.security import security_log
 
 from .choices import AccessAction, Status
-from .models import AccessLogEntry, Dossier, Evidence
+from .models import AccessLogEntry, Dossier, Evidence, TakedownRequest
 
 
 def visible_dossiers(user) -> QuerySet[Dossier]:
@@ -40,6 +40,25 @@ def visible_dossiers(user) -> QuerySet[Dossier]:
     if has_role(user, Role.CASE_WORKER):
         return dossiers.filter(Q(assignee=user) | Q(assignee__isnull=True, status=Status.NEW))
     return dossiers.none()
+
+
+def menu_counts(user) -> dict[str, int]:
+    """How many dossiers wait behind each entry of the staff menu, counted with the
+    same filters as the lists those entries open: two queries, however many dossiers."""
+    counts = (
+        visible_dossiers(user)
+        .open()
+        .aggregate(
+            dossiers=Count("id"),
+            mine=Count("id", filter=Q(assignee=user)),
+            unassigned=Count("id", filter=Q(assignee__isnull=True, status=Status.NEW)),
+            overdue=Count("id", filter=Q(is_overdue=True)),
+        )
+    )
+    counts["takedowns"] = (
+        TakedownRequest.objects.due().filter(dossier__in=visible_dossiers(user)).count()
+    )
+    return counts
 
 
 def handled_by(user) -> QuerySet[Dossier]:

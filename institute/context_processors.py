@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 def public(request: HttpRequest) -> dict[str, object]:
@@ -13,6 +14,8 @@ def public(request: HttpRequest) -> dict[str, object]:
 
 def staff(request: HttpRequest) -> dict[str, object]:
     """Which parts of the staff side the signed-in user's roles open, for the menu."""
+    from cases.access import menu_counts
+
     from .roles import HANDLING_ROLES, Role, roles_of
 
     user = getattr(request, "user", None)
@@ -20,6 +23,8 @@ def staff(request: HttpRequest) -> dict[str, object]:
         return {}
     roles = roles_of(user)
     return {
+        # Counted only when a page shows the menu (the staff pages' header).
+        "menu_counts": SimpleLazyObject(lambda: menu_counts(user)),
         "can_handle_dossiers": bool(roles & set(HANDLING_ROLES)),
         "can_see_statistics": bool(roles & {Role.MANAGEMENT, Role.COORDINATOR}),
         "is_coordinator": Role.COORDINATOR in roles,

@@ -180,3 +180,43 @@ def test_takedowns_due_say_how_late_they_are(client, users):
     client.force_login(users["coordinator"])
     page = client.get("/staff/dossiers/takedowns/").content.decode()
     assert "data-late" in page
+
+
+def _menu_counts(client) -> dict[str, int]:
+    import re
+
+    html = client.get(LIST).content.decode()
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    found = re.findall(r'href="([^"]+)"[^>]*>[^<]*<span[^>]*data-menu-count>(\d+)</span>', nav)
+    return {href: int(count) for href, count in found}
+
+
+def test_the_menu_says_how_much_work_waits_behind_each_entry(client, users):
+    from datetime import timedelta
+
+    from tests.factories import late_takedown
+
+    now = timezone.now()
+    for _ in range(3):
+        DossierFactory(received_at=now - timedelta(hours=1))
+    DossierFactory(received_at=now - timedelta(days=10))  # first contact late
+    mine = DossierFactory(received_at=now - timedelta(days=10))
+    dossier_assign(dossier_id=mine.pk, to=users["caseworker"])
+    theirs = DossierFactory()
+    dossier_assign(dossier_id=theirs.pk, to=users["caseworker2"])
+    late_takedown(hours_ago=240)  # new and unassigned, received 11 days ago: also late
+
+    client.force_login(users["coordinator"])
+    assert _menu_counts(client) == {
+        f"{LIST}?sort=attention": 7,
+        f"{LIST}?assignee=me&amp;sort=attention": 0,
+        f"{LIST}?assignee=none&amp;status=new": 5,
+        f"{LIST}?overdue=on": 3,
+        reverse("cases:takedowns-due"): 1,
+    }
+    # A case worker counts what they may see: their own and the new unassigned ones.
+    client.force_login(users["caseworker"])
+    counts = _menu_counts(client)
+    assert counts[f"{LIST}?sort=attention"] == 6
+    assert counts[f"{LIST}?assignee=me&amp;sort=attention"] == 1
+    assert counts[f"{LIST}?overdue=on"] == 3

@@ -229,3 +229,26 @@ def test_every_wide_table_can_be_scrolled_with_the_keyboard(client, users):
         assert 'tabindex="0"' in wrapper and 'role="region"' in wrapper
         title = re.search(r'aria-labelledby="([^"]+)"', wrapper).group(1)
         assert f'id="{title}"' in page
+
+
+def test_chart_text_is_at_least_15_pixels_where_the_page_shows_it(client, users, figures_2021):
+    """The page shows each chart across the content at its own width; every text in the
+    SVG (bar values, axis labels, legend, title) is then at least 15 px tall."""
+    import re
+
+    from reporting.charts import DPI, FIGURE_INCHES
+
+    page = _get(client, users["management"], year=2021).content.decode()
+    figures = re.findall(r'<figure class="([^"]+)"[^>]*data-chart', page)
+    assert figures and all(
+        classes.split()[0] == "col-12" and "col-xl" not in classes for classes in figures
+    )
+    shown_width = FIGURE_INCHES[0] * DPI
+    assert f'width="{shown_width}"' in page
+
+    url = reverse("reporting:chart", args=["reporter", "svg"])
+    svg = _get(client, users["management"], url=url, year=2021).content.decode()
+    svg_width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))
+    sizes = [float(size) for size in re.findall(r"font-size: ([\d.]+)px", svg)]
+    assert len(sizes) > 10
+    assert min(sizes) * shown_width / svg_width >= 15

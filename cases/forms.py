@@ -36,7 +36,7 @@ from .services import DETAIL_FIELDS
 # then the oldest.
 ATTENTION = "attention"
 SORTS = {
-    ATTENTION: _("Urgent and overdue first"),
+    ATTENTION: _("Most urgent first"),  # urgent, then overdue, then the oldest
     "-received_at": _("Newest first"),
     "received_at": _("Oldest first"),
     "reference": _("Reference"),

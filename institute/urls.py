@@ -40,3 +40,8 @@ urlpatterns += i18n_patterns(
     path("", include("intake.urls")),
     prefix_default_language=True,
 )
+
+handler400 = "institute.errors.bad_request"
+handler403 = "institute.errors.permission_denied"
+handler404 = "institute.errors.page_not_found"
+handler500 = "institute.errors.server_error"

@@ -13,6 +13,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -323,8 +324,13 @@ def followup_end(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def quick_exit(request: HttpRequest) -> HttpResponse:
-    """Leave for a neutral site, closing an open follow-up on the way out."""
-    request.session.pop(FOLLOWUP_SESSION_KEY, None)
+    """Leave for a neutral site, closing an open follow-up on the way out. The way out
+    never depends on the database: if the session cannot be read, the person still
+    leaves (the follow-up then ends when its session expires)."""
+    try:
+        request.session.pop(FOLLOWUP_SESSION_KEY, None)
+    except DatabaseError:
+        logger.warning("quick exit: the session could not be read; leaving anyway")
     return redirect(settings.QUICK_EXIT_URL)
 
 

@@ -177,6 +177,9 @@ def test_every_public_page_state_on_a_phone(phone, live_server, settings, monkey
     assert _submit(page) == 403
     audit.check("form expired (CSRF failure)")
 
+    assert page.goto(f"{base}/no-such-page/").status == 404
+    audit.check("page not found (404)")
+
     audit.assert_clean(phone)
 
 
@@ -318,6 +321,8 @@ def test_every_staff_page_for_a_coordinator(desk, live_server, users, width):
 
     dossiers = "/staff/dossiers/"
     visit("dossier list", dossiers)
+    assert page.goto(f"{base}/staff/no-such-page/").status == 404
+    audit.check("page not found (404)")
     visit("dossier list by attention", f"{dossiers}?sort=attention")
     visit("dossier list, second page", f"{dossiers}?page=2")
     visit("dossier list, nothing found", f"{dossiers}?assignee=me&status=waiting")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
-from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 
+from institute.clients import keyed_hash
 from institute.models import mail_language
 from institute.roles import Role, staff_with_roles
 from institute.text import render_text
@@ -25,8 +27,6 @@ from .choices import NotificationKind
 from .models import BRUSSELS, Dossier, OutboxMessage
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 20
 
 
 def _queue_delivery(message_id: int) -> None:
@@ -235,16 +235,56 @@ def _render(message: OutboxMessage) -> tuple[str, str, str | None] | None:
     return " ".join(subject.split()), body, sender
 
 
-def _send(subject: str, body: str, sender: str | None, recipient: str) -> None:
-    """Send one mail; ``sender`` None is DEFAULT_FROM_EMAIL. A discreet sender also
-    names its own domain in the Message-ID (Django would use this host's name)."""
-    headers = {}
-    if sender is not None:
-        if not sender:
-            # Never fall back to the Institute's own address for a discreet mail.
-            raise ImproperlyConfigured("DISCREET_FROM_EMAIL is not set")
-        headers["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
-    EmailMessage(subject, body, sender, [recipient], headers=headers).send()
+def message_id(message: OutboxMessage, sender: str) -> str:
+    """The mail's Message-ID, the same at every attempt: delivery is at least once (a
+    mail the server accepted is sent again if recording that fails), and a copy with the
+    same Message-ID is one mail clients and servers can drop. Keyed, so it says nothing
+    about the notification, and in the sender's own domain (a discreet mail's is not
+    the Institute's)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{keyed_hash('outbox-message-id', str(message.pk))}@{domain}>"
+
+
+def _send(message: OutboxMessage, subject: str, body: str, sender: str | None) -> None:
+    """Send one mail; ``sender`` None is DEFAULT_FROM_EMAIL."""
+    if sender is not None and not sender:
+        # Never fall back to the Institute's own address for a discreet mail.
+        raise ImproperlyConfigured("DISCREET_FROM_EMAIL is not set")
+    sender = sender or settings.DEFAULT_FROM_EMAIL
+    headers = {"Message-ID": message_id(message, sender)}
+    EmailMessage(subject, body, sender, [message.recipient], headers=headers).send()
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long the sweep waits after the ``attempts``-th failure: doubling from
+    OUTBOX_RETRY_BASE_SECONDS, at most OUTBOX_RETRY_MAX_SECONDS."""
+    base, ceiling = settings.OUTBOX_RETRY_BASE_SECONDS, settings.OUTBOX_RETRY_MAX_SECONDS
+    return timedelta(seconds=min(base * 2 ** min(attempts - 1, 30), ceiling))
+
+
+def _failed(message: OutboxMessage, exc: Exception) -> None:
+    now = timezone.now()
+    message.attempts += 1
+    message.last_error = type(exc).__name__[:100]
+    message.next_attempt_at = now + retry_delay(message.attempts)
+    fields = ["attempts", "last_error", "next_attempt_at"]
+    if (
+        message.attempts >= settings.OUTBOX_STUCK_AFTER_ATTEMPTS
+        and message.stuck_reported_at is None
+    ):
+        message.stuck_reported_at = now
+        fields.append("stuck_reported_at")
+        logger.error(
+            "outbox message %s (%s) still unsent after %d attempts (%s); it is tried again "
+            "until it goes: see the notifications in the admin",
+            message.pk,
+            message.kind,
+            message.attempts,
+            message.last_error,
+        )
+    else:
+        logger.warning("outbox message %s not sent (%s)", message.pk, message.last_error)
+    message.save(update_fields=fields)
 
 
 def outbox_deliver(*, message_id: int) -> bool:
@@ -270,17 +310,15 @@ def outbox_deliver(*, message_id: int) -> bool:
             return False
         subject, body, sender = rendered
         try:
-            _send(subject, body, sender, message.recipient)
-        except Exception as exc:  # recorded; the sweep retries
-            message.attempts += 1
-            message.last_error = type(exc).__name__[:100]
-            message.save(update_fields=["attempts", "last_error"])
-            logger.warning("outbox message %s not sent (%s)", message.pk, message.last_error)
+            _send(message, subject, body, sender)
+        except Exception as exc:  # recorded; the sweep retries after a while
+            _failed(message, exc)
             return False
         message.sent_at = timezone.now()
         message.attempts += 1
         message.last_error = ""
-        message.save(update_fields=["sent_at", "attempts", "last_error"])
+        message.next_attempt_at = None
+        message.save(update_fields=["sent_at", "attempts", "last_error", "next_attempt_at"])
     logger.info("outbox message %s (%s) sent", message.pk, message.kind)
     return True
 
@@ -295,13 +333,25 @@ def outbox_settle(*, dossier: Dossier, at) -> int:
 
 def outbox_pending_ids(*, older_than: timedelta = timedelta(seconds=30)) -> list[int]:
     """Messages still unsent a while after they were written (their task was lost or
-    failed), oldest first, skipping ones that keep failing."""
+    failed) whose wait after a failure is over, oldest first. None is ever given up."""
+    now = timezone.now()
     return list(
-        OutboxMessage.objects.filter(
-            sent_at__isnull=True,
-            created_at__lte=timezone.now() - older_than,
-            attempts__lt=MAX_ATTEMPTS,
-        )
+        OutboxMessage.objects.filter(sent_at__isnull=True, created_at__lte=now - older_than)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )
+
+
+def outbox_retry_now(message_ids) -> int:
+    """Try these unsent messages again now, without waiting for their next attempt (the
+    administrators' "Retry now", once the mail server is back)."""
+    ids = list(
+        OutboxMessage.objects.filter(pk__in=message_ids, sent_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=None)
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: _queue_delivery(pk))
+    return len(ids)

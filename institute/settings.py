@@ -269,6 +269,14 @@ RETENTION_DAYS_AFTER_CLOSURE = env_int("RETENTION_DAYS_AFTER_CLOSURE", 5 * 365)
 if RETENTION_DAYS_AFTER_CLOSURE < 1:
     raise ImproperlyConfigured("RETENTION_DAYS_AFTER_CLOSURE must be at least 1.")
 
+# A notification that could not be sent is tried again after 1, 2, 4... minutes, at
+# most every OUTBOX_RETRY_MAX_SECONDS, and never given up; after this many failed
+# attempts the technical administrators are told once (an ERROR log line, and the
+# admin's list of notifications shows it as stuck, with "Retry now").
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 30 * 60)
+OUTBOX_STUCK_AFTER_ATTEMPTS = env_int("OUTBOX_STUCK_AFTER_ATTEMPTS", 5)
+
 CELERY_BEAT_SCHEDULE = {
     # Delivers notifications whose task was lost (broker down) or failed (mail down).
     "deliver-pending-outbox": {"task": "cases.tasks.deliver_pending_outbox", "schedule": 60.0},

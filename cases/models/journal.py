@@ -126,6 +126,10 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # The exception's class only: its message could quote an address.
     last_error = models.CharField(max_length=100, blank=True)
+    # After a failure, the sweep waits until then (exponential backoff); never given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the technical administrators were told it keeps failing (once per message).
+    stuck_reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -1,14 +1,19 @@
 import logging
+import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from cases.choices import NotificationKind, YesNoUnknown
 from cases.models import OutboxMessage
 from cases.outbox import notify_new_report, outbox_deliver
 from cases.tasks import deliver_pending_outbox
 from tests.factories import DossierFactory
+from tests.smtp import smtp_server
 
 pytestmark = pytest.mark.django_db
 
@@ -94,12 +99,61 @@ def test_a_failed_send_is_recorded_and_retried_by_the_sweep(
     assert EMAIL not in caplog.text
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    OutboxMessage.objects.update(
-        created_at=OutboxMessage.objects.first().created_at.replace(year=2020)
+    assert deliver_pending_outbox() == 0  # the first retry waits a minute
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert deliver_pending_outbox() == 2
+        assert len(mail.outbox) == 2
+        assert deliver_pending_outbox() == 0
+
+
+def _smtp_alert(settings, users):
+    """One alert to one coordinator, through the real SMTP server."""
+    from cases.outbox import outbox_enqueue
+
+    return outbox_enqueue(
+        kind=NotificationKind.URGENT_REPORT,
+        recipient=users["coordinator"].email,
+        language="nl",
+        dossier=DossierFactory(),
     )
-    assert deliver_pending_outbox() == 2
-    assert len(mail.outbox) == 2
-    assert deliver_pending_outbox() == 0
+
+
+def test_an_alert_is_never_given_up_and_goes_once_the_mail_server_is_back(users, settings, caplog):
+    """A mail server refusing for a long time (here 25 attempts over hours, more than
+    any fixed limit would allow): the alert waits longer and longer between attempts,
+    the administrators are told once, and it goes as soon as the server accepts."""
+    settings.OUTBOX_RETRY_BASE_SECONDS, settings.OUTBOX_RETRY_MAX_SECONDS = 60, 1800
+    settings.OUTBOX_STUCK_AFTER_ATTEMPTS = 5
+    with smtp_server(settings) as server:
+        server.refusing = True
+        start = timezone.now()
+        with transaction.atomic():
+            alert = _smtp_alert(settings, users)
+        waits = []
+        with time_machine.travel(start + timedelta(seconds=31), tick=False) as clock:
+            for attempt in range(1, 26):
+                if alert.next_attempt_at:
+                    # The sweep runs every minute; nothing is tried before the wait ends.
+                    clock.move_to(alert.next_attempt_at - timedelta(seconds=1))
+                    assert deliver_pending_outbox() == 0 and server.refused == attempt - 1
+                    clock.move_to(alert.next_attempt_at)
+                assert deliver_pending_outbox() == 0
+                assert server.refused == attempt
+                alert.refresh_from_db()
+                waits.append(alert.next_attempt_at - timezone.now())
+            assert alert.sent_at is None and alert.attempts == 25 == server.refused
+            # Doubling from a minute, never more than half an hour.
+            assert [round(w.total_seconds() / 60) for w in waits[:6]] == [1, 2, 4, 8, 16, 30]
+            assert max(waits) == timedelta(minutes=30)
+            stuck = [r for r in caplog.records if r.levelno == logging.ERROR]
+            assert len(stuck) == 1 and f"outbox message {alert.pk}" in stuck[0].getMessage()
+
+            server.refusing = False
+            clock.shift(timedelta(minutes=31))
+            assert deliver_pending_outbox() == 1
+        assert len(server.received) == 1
+        alert.refresh_from_db()
+        assert alert.sent_at is not None
 
 
 def test_without_a_broker_a_message_is_sent_in_process_quietly(
@@ -119,3 +173,50 @@ def test_without_a_broker_a_message_is_sent_in_process_quietly(
         app.conf.task_always_eager = eager
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
     assert [r.name for r in caplog.records if r.name.startswith("kombu")] == []
+
+
+def test_a_mail_sent_again_carries_the_same_message_id(users, settings):
+    """Delivery is at least once: when recording a sent mail fails (the database dies
+    right after the server accepted it), the mail goes again. Both copies carry one
+    Message-ID, so mail clients and servers can drop the second; another mail has
+    another one, in the sender's domain."""
+    settings.DEFAULT_FROM_EMAIL = "Institute <alerts@iefh.example>"
+    with smtp_server(settings) as server:
+        alert, other = _smtp_alert(settings, users), _smtp_alert(settings, users)
+        assert outbox_deliver(message_id=alert.pk)
+        OutboxMessage.objects.filter(pk=alert.pk).update(sent_at=None)  # "not recorded"
+        assert outbox_deliver(message_id=alert.pk)
+        assert outbox_deliver(message_id=other.pk)
+    first, again, another = (m["Message-ID"] for m in server.received)
+    assert first == again != another
+    assert re.fullmatch(r"<[0-9a-f]{32}@iefh\.example>", first)  # a keyed hash, no id
+
+
+def test_administrators_see_what_is_stuck_and_retry_it_now(
+    users, settings, client, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_STUCK_AFTER_ATTEMPTS = 2
+    with smtp_server(settings) as server:
+        server.refusing = True
+        stuck = _smtp_alert(settings, users)
+        for _ in range(2):
+            OutboxMessage.objects.filter(pk=stuck.pk).update(next_attempt_at=None)
+            outbox_deliver(message_id=stuck.pk)
+        fine = _smtp_alert(settings, users)
+        server.refusing = False
+        outbox_deliver(message_id=fine.pk)
+
+        client.force_login(users["admin"])
+        listing = client.get("/admin/cases/outboxmessage/", {"state": "stuck"})
+        assert listing.status_code == 200
+        ids = re.findall(r'name="_selected_action" value="(\d+)"', listing.content.decode())
+        assert ids == [str(stuck.pk)]
+        assert users["coordinator"].email not in listing.content.decode()  # no recipient
+
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                "/admin/cases/outboxmessage/",
+                {"action": "retry_now", "_selected_action": [stuck.pk]},
+            )
+    stuck.refresh_from_db()
+    assert stuck.sent_at is not None and len(server.received) == 2

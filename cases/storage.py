@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
@@ -46,7 +46,14 @@ class EncryptedFileSystemStorage(FileSystemStorage):
     def _save(self, name: str, content: File) -> str:
         content.seek(0)
         token = encrypt(content.read())
-        return super()._save(name, ContentFile(token))
+        try:
+            return super()._save(name, ContentFile(token))
+        except BaseException:
+            # A write that failed part-way (a full disk) leaves what it wrote, or an
+            # empty file, under the final name: take it back before saying so.
+            with suppress(FileNotFoundError):
+                os.remove(self.path(name))
+            raise
 
     def _open(self, name: str, mode: str = "rb") -> File:
         with super()._open(name, "rb") as stored:

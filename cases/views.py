@@ -281,6 +281,16 @@ def staff_report(request: HttpRequest) -> HttpResponse:
             for message in error.messages:
                 form.add_error(None, message)
             return _staff_report_page(request, form, locations, status=400)
+        except services.EvidenceNotStored:
+            form.add_error(
+                None,
+                _(
+                    "The files could not be stored (the server's disk may be full), so the "
+                    "report was not registered. Try again later, or register it without the "
+                    "files; the technical administrators have been alerted."
+                ),
+            )
+            return _staff_report_page(request, form, locations, status=503)
     record_access(user=request.user, dossier=submitted.dossier, action=AccessAction.CHANGE)
     return render(
         request,

@@ -27,6 +27,7 @@ from cases.models import Dossier, DossierEvent
 from cases.report_form import LocationFormSet
 from cases.services import (
     ActionRefused,
+    EvidenceNotStored,
     dossier_for_receipt_code,
     previous_submission,
     report_submit,
@@ -186,6 +187,18 @@ def _save_report(request: HttpRequest, form, locations, tries, language: str) ->
         for message in error.messages:
             form.add_error(None, message)
         return _report_page(request, form, locations)
+    except EvidenceNotStored:
+        tries.give_back()
+        overall.give_back()
+        form.add_error(
+            None,
+            _(
+                "We could not store your files, so your report was not sent. Please try "
+                "again later, or send it without the files: you can add them later with "
+                "your receipt code."
+            ),
+        )
+        return _report_page(request, form, locations, status=503)
     if submitted.repeated:  # the same form won a race with this post
         tries.give_back()
         overall.give_back()
@@ -280,6 +293,15 @@ def followup(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, message)
         except ActionRefused as error:
             form.add_error(None, str(error))
+        except EvidenceNotStored:
+            form.add_error(
+                None,
+                _(
+                    "We could not store your files, so nothing was added. Please try again "
+                    "later, or send your message without the files."
+                ),
+            )
+            status = 503
         else:
             messages.success(request, _("Thank you. We have received what you added."))
             return redirect("intake:followup")

@@ -12,7 +12,7 @@ Each checks the workflow table (``cases.workflow``) under the dossier's row lock
 refuses with ``cases.errors.ActionRefused``.
 """
 
-from ..errors import ActionRefused
+from ..errors import ActionRefused, EvidenceNotStored
 from .followup import reporter_followup_add
 from .handling import (
     DETAIL_FIELDS,
@@ -49,6 +49,7 @@ from .takedowns import (
 __all__ = [
     "DETAIL_FIELDS",
     "ActionRefused",
+    "EvidenceNotStored",
     "SubmittedReport",
     "check_dossier_evidence_room",
     "dossier_assign",

@@ -4,6 +4,8 @@ evidence files with the limits they are held to, and the notifications it causes
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +23,14 @@ from django.utils.translation import gettext as _
 from .. import receipts
 from ..choices import Channel, EventKind
 from ..deadlines import first_contact_due
-from ..errors import ActionRefused
+from ..errors import ActionRefused, EvidenceNotStored
 from ..evidence import check_evidence_files
 from ..models import ContentLocation, Dossier, DossierEvent, Evidence, ReferenceCounter
 from ..outbox import notify_new_report
 from ..storage import files_removed_on_failure
 from .base import Actor, locked
+
+logger = logging.getLogger(__name__)
 
 
 def next_reference(*, year: int) -> str:
@@ -126,7 +130,17 @@ def evidence_attach(
             size=upload.size,
             from_reporter=from_reporter,
         )
-        evidence.file.save(signature.extension, upload, save=False)
+        try:
+            evidence.file.save(signature.extension, upload, save=False)
+        except OSError as exc:
+            # The storage removed its partial file; the caller's rollback and
+            # files_removed_on_failure take back the rest. The administrators must know.
+            logger.error(
+                "an evidence file could not be stored (%s); the report or addition was "
+                "refused whole",
+                errno.errorcode.get(exc.errno or 0, type(exc).__name__),
+            )
+            raise EvidenceNotStored from exc
         saved.append(evidence.file.name)
         evidence.save()
         attached.append(evidence)

@@ -110,7 +110,10 @@ def _second_step_passed(user) -> bool:
 
 
 def staff_view(*roles: Role) -> Callable:
-    """Log in first; then only the given roles (default: those who handle dossiers)."""
+    """Log in first; then only the given roles (default: those who handle dossiers).
+
+    A refusal is logged against the dossier the URL's ``pk`` names: in staff URLs,
+    ``pk`` is always a dossier's id (other objects' ids have names of their own)."""
     allowed = roles or HANDLING_ROLES
 
     def decorator(view: Callable) -> Callable:

@@ -3,8 +3,11 @@ handles dossiers starts from one in the reporter's language."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,13 +18,38 @@ from institute.roles import Role
 from .access import staff_view
 from .choices import Language
 from .models import Dossier, MessageTemplate
+from .report_form import ErrorSummaryForm
+
+# Characters that reorder the text around them (bidirectional overrides and isolates):
+# in a title they would make the lists and page titles read differently from what
+# was typed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-class MessageTemplateForm(forms.ModelForm):
+class MessageTemplateForm(ErrorSummaryForm, forms.ModelForm):
     class Meta:
         model = MessageTemplate
         fields = ["language", "title", "text", "position", "active"]
         widgets = {"text": forms.Textarea(attrs={"rows": 8})}
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if BIDI_CONTROLS.search(title):
+            raise ValidationError(
+                _("Remove the invisible characters that change the direction of the text.")
+            )
+        return title
+
+    def clean(self) -> dict:
+        data = super().clean()
+        same = MessageTemplate.objects.filter(
+            language=data.get("language"), title__iexact=data.get("title", "")
+        ).exclude(pk=self.instance.pk)
+        if data.get("title") and same.exists():
+            self.add_error(
+                "title", _("There is already a template with this title in this language.")
+            )
+        return data
 
 
 def offered(dossier: Dossier) -> QuerySet:
@@ -33,7 +61,7 @@ def offered(dossier: Dossier) -> QuerySet:
 def starting_text(dossier: Dossier, chosen: str | None) -> str:
     """The text of the template chosen on the dossier page (``?template=<id>``), if it
     is one offered there."""
-    if not chosen or not chosen.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", chosen or ""):
         return ""
     template = offered(dossier).filter(pk=int(chosen)).first()
     return template.text if template else ""
@@ -51,8 +79,10 @@ def template_list(request):
 
 @require_http_methods(["GET", "POST"])
 @staff_view(Role.COORDINATOR)
-def template_edit(request, pk: int | None = None):
-    template = get_object_or_404(MessageTemplate, pk=pk) if pk else None
+def template_edit(request, template_pk: int | None = None):
+    template = get_object_or_404(MessageTemplate, pk=template_pk) if template_pk else None
+    # As saved: the form writes what was posted onto the instance, valid or not.
+    title = template.title if template else ""
     form = MessageTemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -61,6 +91,10 @@ def template_edit(request, pk: int | None = None):
     return render(
         request,
         "cases/message_template_form.html",
-        {"form": form, "template": template},
+        {
+            "form": form,
+            "title": title,
+            "error_summary": form.error_summary() if form.is_bound else [],
+        },
         status=400 if form.errors else 200,
     )

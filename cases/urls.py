@@ -10,7 +10,11 @@ urlpatterns = [
     path("takedowns/", views.takedowns_due, name="takedowns-due"),
     path("messages/", message_templates.template_list, name="message-templates"),
     path("messages/new/", message_templates.template_edit, name="message-template-new"),
-    path("messages/<int:pk>/", message_templates.template_edit, name="message-template-edit"),
+    path(
+        "messages/<int:template_pk>/",
+        message_templates.template_edit,
+        name="message-template-edit",
+    ),
     path("<int:pk>/", views.dossier_detail, name="dossier-detail"),
     path("<int:pk>/details/", views.dossier_details, name="dossier-details"),
     path("<int:pk>/triage/", actions.dossier_triage, name="dossier-triage"),

@@ -306,7 +306,9 @@ def _staff_report_page(request, form, locations, status: int = 200) -> HttpRespo
         {
             "form": form,
             "locations": locations,
-            "error_summary": form.error_summary() if form.is_bound else [],
+            "error_summary": (
+                form.error_summary() + locations.error_summary() if form.is_bound else []
+            ),
         },
         status=status,
     )

@@ -98,7 +98,9 @@ def render(chart: Chart, fmt: str) -> bytes:
         axes.tick_params(axis="y", labelsize=LABEL_PT)
         axes.set_title(chart.title, fontsize=TITLE_PT, loc="left")
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(frameon=False, fontsize=LABEL_PT, ncols=min(len(chart.series), 5), loc="upper right")
+        axes.legend(
+            frameon=False, fontsize=LABEL_PT, ncols=min(len(chart.series), 5), loc="upper right"
+        )
         buffer = io.BytesIO()
         metadata = {"Date": None} if fmt == "svg" else {}
         figure.savefig(buffer, format=fmt, metadata=metadata)

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from cases import services
 from cases.choices import ClosureReason, ContactMethod, LegalBasis, TakedownMethod, WaitingFor
-from cases.models import ContentLocation, Dossier
+from cases.models import ContentLocation, Dossier, MessageTemplate
 from cases.retention import dossier_anonymise
 from institute.roles import Role
 from tests.browser.conftest import accessibility_violations
@@ -216,6 +216,9 @@ def _staff_data(users) -> StaffData:
     )
     assert sent.status_code == 200, sent.content[:2000]
     handled = Dossier.objects.get()
+    # Coordinators choose the templates' titles: a short one must still be a target
+    # large enough to hit (WCAG 2.5.8) next to the others.
+    MessageTemplate.objects.create(language=handled.reply_language, title="Bel", text="Bel ons.")
     services.dossier_triage(dossier_id=handled.pk, accept=True, by=coordinator, note="Ours.")
     services.dossier_assign(dossier_id=handled.pk, to=worker, by=coordinator)
     services.dossier_note_add(dossier_id=handled.pk, text="Called back twice.", by=coordinator)

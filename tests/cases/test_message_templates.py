@@ -107,3 +107,59 @@ def test_coordinators_keep_the_templates_and_others_may_not(client, users):
     )
     made.refresh_from_db()
     assert (made.text, made.active) == ("Neu", False)
+
+
+@pytest.mark.parametrize("chosen", ["²", "9" * 5000, "-1", "1e3", "../", ""])
+def test_a_template_number_that_is_not_one_is_ignored(client, users, dossier, chosen):
+    client.force_login(users["caseworker"])
+    url = reverse("cases:dossier-detail", args=[dossier.pk])
+    assert client.get(url, {"template": chosen}).status_code == 200
+
+
+def test_a_refusal_on_a_template_page_is_not_logged_against_a_dossier(client, users):
+    from institute.models import SecurityEvent, SecurityEventKind
+
+    template = MessageTemplate.objects.first()
+    client.force_login(users["caseworker"])
+    edit = reverse("cases:message-template-edit", args=[template.pk])
+    assert client.get(edit).status_code == 403
+    refusal = SecurityEvent.objects.filter(kind=SecurityEventKind.ACCESS_REFUSED).get()
+    assert refusal.dossier_id is None
+
+
+def test_a_duplicate_title_is_refused_on_its_field_whatever_its_case(client, users):
+    template = MessageTemplate.objects.get(language="en", title="Report read")
+    other = MessageTemplate.objects.get(language="en", title="Images removed")
+    client.force_login(users["coordinator"])
+    edit = reverse("cases:message-template-edit", args=[other.pk])
+    response = client.post(
+        edit,
+        {"language": "en", "title": "report READ", "text": "x", "position": 1},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    html = unescape(response.content.decode())
+    # In the summary at the top, which leads to the title's input, and on the field.
+    assert 'href="#id_title"' in html and 'aria-invalid="true"' in html
+    assert "There is already a template with this title in this language." in html
+    # The page names the template as it is saved, not as it was mistyped.
+    assert "<title>Error: Images removed" in html
+    other.refresh_from_db()
+    assert other.title == "Images removed" and template.title == "Report read"
+
+
+def test_a_title_with_direction_overrides_is_refused(client, users):
+    client.force_login(users["coordinator"])
+    response = client.post(
+        reverse("cases:message-template-new"),
+        {"language": "en", "title": "Report\u202eread", "text": "x", "position": 1},
+    )
+    assert response.status_code == 400
+    assert not MessageTemplate.objects.filter(title__contains="\u202e").exists()
+
+
+def test_coordinators_find_the_templates_in_the_menu(client, users):
+    client.force_login(users["coordinator"])
+    assert f'href="{TEMPLATES}"' in client.get(reverse("cases:dossier-list")).content.decode()
+    client.force_login(users["caseworker"])
+    assert f'href="{TEMPLATES}"' not in client.get(reverse("cases:dossier-list")).content.decode()

@@ -344,3 +344,18 @@ def test_an_outcome_for_another_dossiers_takedown_is_not_found_before_anything_e
     url = reverse("cases:takedown-outcome", args=[dossier.pk, foreign.pk])
     assert client.post(url, {}).status_code == 404
     assert not AccessLogEntry.objects.filter(action=AccessAction.CHANGE).exists()
+
+
+def test_a_staff_report_lists_an_addresss_error_in_its_summary(client, worker):
+    response = client.post(
+        reverse("cases:staff-report"),
+        _staff_report(**{"locations-0-url": "not a link"}),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[
+        html.index("data-error-summary") : html.index("</ul>", html.index("data-error-summary"))
+    ]
+    assert "Address 1 — Enter a valid URL." in summary and 'href="#id_locations-0-url"' in summary
+    assert "<title>Error: Register a report" in html

@@ -187,7 +187,7 @@ def _menu_counts(client) -> dict[str, int]:
 
     html = client.get(LIST).content.decode()
     nav = html[html.index("<nav") : html.index("</nav>")]
-    found = re.findall(r'href="([^"]+)"[^>]*>[^<]*<span[^>]*data-menu-count>(\d+)</span>', nav)
+    found = re.findall(r'href="([^"]+)"[^>]*>[^<]*<span[^>]*data-menu-count[^>]*>(\d+)</span>', nav)
     return {href: int(count) for href, count in found}
 
 
@@ -220,3 +220,13 @@ def test_the_menu_says_how_much_work_waits_behind_each_entry(client, users):
     assert counts[f"{LIST}?sort=attention"] == 6
     assert counts[f"{LIST}?assignee=me&amp;sort=attention"] == 1
     assert counts[f"{LIST}?overdue=on"] == 3
+
+
+def test_each_menu_count_is_read_out_with_its_meaning(client, users):
+    DossierFactory()
+    client.force_login(users["coordinator"])
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    assert nav.count('aria-hidden="true">') == nav.count("data-menu-count") == 5
+    assert nav.count('<span class="visually-hidden">(') == 5
+    assert "(1 waiting)" in nav

@@ -58,21 +58,6 @@
     }
   }
 
-  /* Error summary: a link puts the cursor in the input it is about, with its question
-     in view (without JavaScript, the link still leads to the input). */
-  document.querySelectorAll("[data-error-summary] a[href^='#']").forEach(function (link) {
-    link.addEventListener("click", function (event) {
-      var target = document.getElementById(link.getAttribute("href").slice(1));
-      if (!target) {
-        return;
-      }
-      event.preventDefault();
-      var question = target.closest("fieldset") || target.closest(".mb-3") || target;
-      question.scrollIntoView();
-      target.focus({ preventScroll: true });
-    });
-  });
-
   /* Receipt: ask before leaving until the person says the code is kept. */
   var receipt = document.querySelector("[data-receipt]");
   if (receipt) {
@@ -95,7 +80,13 @@
       copy.hidden = false;
       copy.addEventListener("click", function () {
         navigator.clipboard.writeText(code.textContent.trim()).then(function () {
-          receipt.querySelector("[data-copied]").hidden = false;
+          // A status region that is already on the page, filled anew at each copy, is
+          // what screen readers announce (one that appears with its text is often not).
+          var status = receipt.querySelector("[data-copied]");
+          status.textContent = "";
+          window.setTimeout(function () {
+            status.textContent = status.getAttribute("data-copied");
+          }, 50);
         });
       });
     }
@@ -152,9 +143,4 @@
     updateButton();
   }
 
-  /* After a failed submit, move the focus to the list of problems. */
-  var summary = document.querySelector("[data-error-summary]");
-  if (summary) {
-    summary.focus();
-  }
 })();

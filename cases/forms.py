@@ -28,7 +28,7 @@ from .choices import (
     WaitingFor,
     YesNoUnknown,
 )
-from .models import Dossier, moment_in_range
+from .models import Dossier, day_in_range, moment_in_range
 from .report_form import ReportQuestionsForm
 from .services import DETAIL_FIELDS
 
@@ -47,6 +47,12 @@ SORTS = {
 
 def handlers() -> QuerySet:
     return staff_with_roles(*HANDLING_ROLES).order_by("first_name", "username")
+
+
+class DayField(forms.DateField):
+    """A day, from 2000 to ten years ahead (a year 1 or 9999 is a typing error)."""
+
+    default_validators = [day_in_range]
 
 
 class DossierFilterForm(forms.Form):
@@ -69,10 +75,10 @@ class DossierFilterForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("All")), *Channel.choices], required=False
     )
-    received_from = forms.DateField(
+    received_from = DayField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    received_to = forms.DateField(
+    received_to = DayField(
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
@@ -258,13 +264,13 @@ class TakedownOutcomeForm(forms.Form):
         label=_("Outcome"),
         choices=[c for c in TakedownOutcome.choices if c[0] != TakedownOutcome.PENDING],
     )
-    recheck_on = forms.DateField(label=_("Check again on"), required=False, widget=TODAY_INPUT)
+    recheck_on = DayField(label=_("Check again on"), required=False, widget=TODAY_INPUT)
     note = _note()
 
 
 class ReferralForm(forms.Form):
     kind = forms.ChoiceField(label=_("Referred to"), choices=ReferralKind.choices)
-    referred_on = forms.DateField(label=_("Date"), widget=TODAY_INPUT, initial=timezone.localdate)
+    referred_on = DayField(label=_("Date"), widget=TODAY_INPUT, initial=timezone.localdate)
     note = _note()
 
 
@@ -273,7 +279,7 @@ class ReferralOutcomeForm(forms.Form):
         label=_("Outcome"),
         choices=[c for c in ReferralOutcome.choices if c[0] != ReferralOutcome.PENDING],
     )
-    outcome_on = forms.DateField(label=_("Date (empty: today)"), required=False, widget=TODAY_INPUT)
+    outcome_on = DayField(label=_("Date (empty: today)"), required=False, widget=TODAY_INPUT)
     note = _note()
 
 

@@ -13,6 +13,7 @@ from .dossier import (
     LATEST_AHEAD,
     Dossier,
     DossierQuerySet,
+    day_in_range,
     moment_in_range,
 )
 from .holdings import (
@@ -43,6 +44,7 @@ __all__ = [
     "Referral",
     "TakedownQuerySet",
     "TakedownRequest",
+    "day_in_range",
     "evidence_path",
     "moment_in_range",
 ]

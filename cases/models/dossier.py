@@ -3,7 +3,7 @@ fields, and the named queries on it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -47,6 +47,16 @@ def moment_in_range(value: datetime | None) -> None:
     """Refuse a moment before 2000 or more than ten years ahead: such a date is a typing
     error, and one at the edge of the calendar cannot even be stored or computed with."""
     if value is not None and not (EARLIEST_MOMENT <= value <= timezone.now() + LATEST_AHEAD):
+        raise ValidationError(
+            _("Enter a date from 1 January 2000 on, and at most ten years from now."),
+            code="out_of_range",
+        )
+
+
+def day_in_range(value: date | None) -> None:
+    """Refuse a day before 2000 or more than ten years ahead, as ``moment_in_range``."""
+    latest = timezone.localdate(timezone=BRUSSELS) + LATEST_AHEAD
+    if value is not None and not (EARLIEST_MOMENT.date() <= value <= latest):
         raise ValidationError(
             _("Enter a date from 1 January 2000 on, and at most ten years from now."),
             code="out_of_range",

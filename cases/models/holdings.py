@@ -23,7 +23,7 @@ from ..choices import (
 )
 from ..fields import EncryptedCharField
 from ..storage import private_storage
-from .dossier import BRUSSELS, Dossier
+from .dossier import BRUSSELS, Dossier, day_in_range
 
 
 class ContentLocation(models.Model):
@@ -116,7 +116,9 @@ class TakedownRequest(models.Model):
         default=TakedownOutcome.PENDING,
     )
     outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
-    recheck_on = models.DateField(_("check again on"), null=True, blank=True)
+    recheck_on = models.DateField(
+        _("check again on"), null=True, blank=True, validators=[day_in_range]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -141,14 +143,16 @@ class TakedownRequest(models.Model):
 class Referral(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="referrals")
     kind = models.CharField(_("referred to"), max_length=20, choices=ReferralKind.choices)
-    referred_on = models.DateField(_("date"))
+    referred_on = models.DateField(_("date"), validators=[day_in_range])
     outcome = models.CharField(
         _("outcome"),
         max_length=16,
         choices=ReferralOutcome.choices,
         default=ReferralOutcome.PENDING,
     )
-    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    outcome_on = models.DateField(
+        _("outcome date"), null=True, blank=True, validators=[day_in_range]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

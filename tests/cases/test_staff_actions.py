@@ -359,3 +359,42 @@ def test_a_staff_report_lists_an_addresss_error_in_its_summary(client, worker):
     ]
     assert "Address 1 — Enter a valid URL." in summary and 'href="#id_locations-0-url"' in summary
     assert "<title>Error: Register a report" in html
+
+
+OUT_OF_RANGE = "Enter a date from 1 January 2000 on, and at most ten years from now."
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "9999-12-31"])
+def test_every_staff_date_refuses_a_day_out_of_range_and_saves_nothing(
+    client, worker, dossier, day
+):
+    takedown = takedown_request_record(
+        location_id=dossier.locations.get().pk,
+        sent_to="Abuse desk",
+        method="email",
+        legal_basis="dsa_notice",
+    )
+    posts = [
+        (
+            _url("referral-create", dossier),
+            {"referral-kind": "police", "referral-referred_on": day},
+        ),
+        (
+            _url("takedown-outcome", dossier, takedown.pk),
+            {
+                f"takedown-{takedown.pk}-outcome": "removed",
+                f"takedown-{takedown.pk}-recheck_on": day,
+            },
+        ),
+    ]
+    for url, data in posts:
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="fr")
+        assert response.status_code == 400, url
+        with translation.override("fr"):
+            assert escape(translation.gettext(OUT_OF_RANGE)) in response.content.decode()
+    takedown.refresh_from_db()
+    assert takedown.outcome == "pending" and takedown.recheck_on is None
+    assert not dossier.referrals.exists()
+    listing = client.get(reverse("cases:dossier-list"), {"received_from": day})
+    assert listing.status_code == 200
+    assert "received_from" in listing.context["form"].errors

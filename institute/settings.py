@@ -40,6 +40,20 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written "attempts/seconds" ("5/3600": five an hour)."""
+    value = env_str(name, default)
+    try:
+        allowed, seconds = (int(part) for part in value.split("/"))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be attempts/seconds, for example 5/3600, not {value!r}."
+        ) from exc
+    if allowed < 0 or seconds < 1:
+        raise ImproperlyConfigured(f"{name} needs 0 or more attempts over at least 1 second.")
+    return allowed, seconds
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -404,6 +418,19 @@ STORAGES = {
 # Evidence files live here, encrypted, outside any URL the web server publishes.
 # In production it is a volume shared by every web and worker container.
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(BASE_DIR / "private")))
+# Abuse limits of the public side, each "attempts/seconds" (see README, "Limits"). A
+# person is slowed only by their own attempts: beyond the site-wide figures, reports are
+# still taken (marked as received in a surge, one alert instead of many), and a wrong
+# receipt code costs its sender double.
+RATE_LIMITS = {
+    "report": env_rate("RATE_LIMIT_REPORTS_PER_CLIENT", "5/3600"),
+    "report-all": env_rate("RATE_LIMIT_REPORTS_BEFORE_SURGE", "500/3600"),
+    "receipt": env_rate("RATE_LIMIT_CODES_PER_CLIENT", "5/900"),
+    "receipt-wrong": env_rate("RATE_LIMIT_WRONG_CODES_BEFORE_DOUBLING", "200/900"),
+    "followup": env_rate("RATE_LIMIT_FOLLOWUP_POSTS_PER_CLIENT", "10/600"),
+    "followup-dossier": env_rate("RATE_LIMIT_FOLLOWUP_POSTS_PER_DOSSIER", "20/3600"),
+}
+
 EVIDENCE_MAX_FILE_BYTES = env_int("EVIDENCE_MAX_FILE_MB", 10) * 1024 * 1024
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 5)
 # What one dossier may hold in all, whatever number of follow-up posts bring it.

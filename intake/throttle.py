@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
@@ -36,6 +37,12 @@ class Limit:
 
 
 EVERYONE = "all"
+
+
+def configured(name: str) -> Limit:
+    """The limit ``name`` as the settings give it (``RATE_LIMITS``, read at start)."""
+    allowed, window_seconds = settings.RATE_LIMITS[name]
+    return Limit(name, allowed=allowed, window_seconds=window_seconds)
 
 
 def _warn(limit: Limit, exc: Exception) -> None:

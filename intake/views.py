@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import receipts
@@ -40,7 +40,8 @@ from .next_steps import next_steps
 
 logger = logging.getLogger(__name__)
 
-# Limits against abuse, each counted atomically (intake.throttle). None of them can let a
+# Limits against abuse, each counted atomically (intake.throttle) and set in
+# settings.RATE_LIMITS (the figures below are the defaults). None of them can let a
 # flood from many addresses stop a real person:
 # - reports: 5 an hour per client. Past 500 saved in an hour from everyone, reports are
 #   still saved, marked as received in a surge, and staff get one alert per hour of it;
@@ -50,12 +51,12 @@ logger = logging.getLogger(__name__)
 #   right code is never refused because of others;
 # - follow-up posts: 10 per client per 10 minutes and 20 per dossier per hour (the
 #   dossier's files are capped too, in cases.services.evidence_attach).
-REPORTS_PER_CLIENT = throttle.Limit("report", allowed=5, window_seconds=60 * 60)
-REPORTS_OVERALL = throttle.Limit("report-all", allowed=500, window_seconds=60 * 60)
-CODES_PER_CLIENT = throttle.Limit("receipt", allowed=5, window_seconds=15 * 60)
-WRONG_CODES_OVERALL = throttle.Limit("receipt-wrong", allowed=200, window_seconds=15 * 60)
-POSTS_PER_CLIENT = throttle.Limit("followup", allowed=10, window_seconds=10 * 60)
-POSTS_PER_DOSSIER = throttle.Limit("followup-dossier", allowed=20, window_seconds=60 * 60)
+REPORTS_PER_CLIENT = throttle.configured("report")
+REPORTS_OVERALL = throttle.configured("report-all")
+CODES_PER_CLIENT = throttle.configured("receipt")
+WRONG_CODES_OVERALL = throttle.configured("receipt-wrong")
+POSTS_PER_CLIENT = throttle.configured("followup")
+POSTS_PER_DOSSIER = throttle.configured("followup-dossier")
 FOLLOWUP_SESSION_KEY = "intake_followup"
 FOLLOWUP_IDLE_SECONDS = 30 * 60
 
@@ -233,7 +234,16 @@ def followup_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         tries = throttle.client_attempt(CODES_PER_CLIENT, request)
         if not tries.allowed:
-            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+            minutes = -(-CODES_PER_CLIENT.window_seconds // 60)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many attempts. Please wait %(minutes)d minute and try again.",
+                    "Too many attempts. Please wait %(minutes)d minutes and try again.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
             status = 429
         else:
             code = form.normalised_code()

@@ -121,6 +121,24 @@ def test_every_variable_the_settings_read_is_documented_in_the_readme():
 
     source = (ROOT / "institute" / "settings.py").read_text()
     readme = (ROOT / "README.md").read_text()
-    variables = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', source))
+    variables = set(re.findall(r'env_(?:str|bool|int|list|rate)\(\s*"([A-Z_]+)"', source))
     assert len(variables) > 20
     assert sorted(v for v in variables if f"`{v}`" not in readme) == []
+
+
+def test_the_abuse_limits_are_settings_and_a_malformed_one_stops_the_start():
+    probe = "import django; django.setup(); from intake import views; " + (
+        "print(views.REPORTS_PER_CLIENT.allowed, views.REPORTS_PER_CLIENT.window_seconds)"
+    )
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "institute.settings"}
+
+    def run(value: str) -> subprocess.CompletedProcess:
+        env = {**base, "RATE_LIMIT_REPORTS_PER_CLIENT": value}
+        return subprocess.run(
+            [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+
+    assert run("2/60").stdout.split() == ["2", "60"]
+    refused = run("five an hour")
+    assert refused.returncode != 0
+    assert "RATE_LIMIT_REPORTS_PER_CLIENT must be attempts/seconds" in refused.stderr

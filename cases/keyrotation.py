@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,10 @@ class RotationResult:
         return self.label == FILES_LABEL
 
 
+def _nothing(count: int) -> None:
+    """No progress to report."""
+
+
 def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
     found = []
     for model in apps.get_models():
@@ -71,7 +76,12 @@ def _rotated(token: bytes, result: RotationResult) -> bytes | None:
 
 
 def _reencrypt_field(
-    model: type[models.Model], field: EncryptedTextField, *, batch_size: int, check: bool
+    model: type[models.Model],
+    field: EncryptedTextField,
+    *,
+    batch_size: int,
+    check: bool,
+    advance: Callable[[int], object],
 ) -> RotationResult:
     result = RotationResult(model._meta.label, field.name)
     last_pk = None
@@ -87,6 +97,7 @@ def _reencrypt_field(
         batch = list(rows[:batch_size])
         if not batch:
             return result
+        advance(len(batch))
         last_pk = batch[-1][0]
         with transaction.atomic():
             for pk, token in batch:
@@ -114,7 +125,9 @@ def _reencrypt_field(
                 )
 
 
-def reencrypt_all(*, batch_size: int = 500, check: bool = False) -> list[RotationResult]:
+def reencrypt_all(
+    *, batch_size: int = 500, check: bool = False, advance: Callable[[int], object] = _nothing
+) -> list[RotationResult]:
     """Re-encrypt every value not yet under the newest key; idempotent.
 
     Runs one short transaction per batch, so it can run while the app serves
@@ -124,7 +137,7 @@ def reencrypt_all(*, batch_size: int = 500, check: bool = False) -> list[Rotatio
     With ``check``, nothing changes: ``rotated`` counts what is still to move.
     """
     return [
-        _reencrypt_field(model, field, batch_size=batch_size, check=check)
+        _reencrypt_field(model, field, batch_size=batch_size, check=check, advance=advance)
         for model, fields in encrypted_fields()
         for field in fields
     ]
@@ -195,7 +208,9 @@ def _reencrypt_file(pk: int, result: RotationResult, *, check: bool) -> None:
             _replace_file(path, new_token)
 
 
-def reencrypt_files(*, check: bool = False) -> RotationResult:
+def reencrypt_files(
+    *, check: bool = False, advance: Callable[[int], object] = _nothing
+) -> RotationResult:
     """Re-encrypt every evidence file not yet under the newest key; idempotent and safe
     while the app runs (files are written once and only ever replaced whole)."""
     result = RotationResult(FILES_LABEL, "")
@@ -208,9 +223,26 @@ def reencrypt_files(*, check: bool = False) -> RotationResult:
     pks = Evidence.objects.exclude(file="").order_by("pk").values_list("pk", flat=True)
     for pk in pks.iterator():
         _reencrypt_file(pk, result, check=check)
+        advance(1)
     return result
 
 
-def reencrypt_everything(*, batch_size: int = 500, check: bool = False) -> list[RotationResult]:
-    """Every encrypted column, then every evidence file."""
-    return [*reencrypt_all(batch_size=batch_size, check=check), reencrypt_files(check=check)]
+def reencrypt_everything(
+    *, batch_size: int = 500, check: bool = False, advance: Callable[[int], object] = _nothing
+) -> list[RotationResult]:
+    """Every encrypted column, then every evidence file; ``advance(n)`` is told after
+    each batch of values and each file (a progress bar over ``reencrypt_total()``)."""
+    return [
+        *reencrypt_all(batch_size=batch_size, check=check, advance=advance),
+        reencrypt_files(check=check, advance=advance),
+    ]
+
+
+def reencrypt_total() -> int:
+    """How many values and files a run looks at."""
+    values = sum(
+        model._base_manager.exclude(**{f"{field.attname}__isnull": True}).count()
+        for model, fields in encrypted_fields()
+        for field in fields
+    )
+    return values + Evidence.objects.exclude(file="").count()

@@ -18,7 +18,7 @@ import csv
 import io
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -133,8 +133,11 @@ def _check_header(header: list[str], errors: list[RowError]) -> bool:
     return readable
 
 
-def _check_file(text: str, now: datetime) -> list[EarlierRecord]:
-    """Every row of the file, converted; or ImportRejected with every error."""
+def _check_file(
+    text: str, now: datetime, advance: Callable[[int], object] = lambda count: None
+) -> list[EarlierRecord]:
+    """Every row of the file, converted; or ImportRejected with every error.
+    ``advance(1)`` is told after each line (a progress bar)."""
     errors: list[RowError] = []
     rows: list[EarlierRecord] = []
     first_line: dict[str, int] = {}
@@ -142,6 +145,7 @@ def _check_file(text: str, now: datetime) -> list[EarlierRecord]:
     header = next(records, (1, []))[1]
     if _check_header(header, errors):
         for line, fields in records:
+            advance(1)
             if not any(fields):
                 continue  # a blank line, or one of only commas
             if len(fields) != len(header):
@@ -177,7 +181,10 @@ def _check_file(text: str, now: datetime) -> list[EarlierRecord]:
 
 
 def import_reports(
-    source: str | os.PathLike | IO[bytes] | IO[str], *, dry_run: bool = False
+    source: str | os.PathLike | IO[bytes] | IO[str],
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int], Callable[[int], object]] | None = None,
 ) -> ImportResult:
     """Import the dossiers of a CSV file (a path or an open file), all or nothing.
 
@@ -186,7 +193,10 @@ def import_reports(
     ``dry_run`` the file is checked and counted but nothing is written.
     """
     now = timezone.now()
-    records = _check_file(_text(source), now)
+    text = _text(source)
+    # The lines after the header, for a progress bar: progress(total) gives advance(n).
+    advance = progress(max(len(text.splitlines()) - 1, 0)) if progress else (lambda count: None)
+    records = _check_file(text, now, advance)
     if dry_run:
         known = earlier_records_known([record.external_id for record in records])
         imported = len(records) - len(known)

@@ -13,6 +13,7 @@ from cases.retention import (
     dossiers_closed_before,
     dossiers_due_for_anonymisation,
 )
+from institute.progress import progress
 
 
 def _day(value: str) -> date:
@@ -62,13 +63,15 @@ class Command(BaseCommand):
             self.stdout.write(f"{_dossiers(len(due))} {period} would be anonymised (dry run).")
         else:
             done = skipped = 0
-            for pk in due:
-                try:
-                    dossier_anonymise(Dossier(pk=pk))
-                except ActionRefused:  # reopened or anonymised since they were listed
-                    skipped += 1
-                else:
-                    done += 1
+            with progress(self, total=len(due), what="dossiers") as bar:
+                for pk in due:
+                    try:
+                        dossier_anonymise(Dossier(pk=pk))
+                    except ActionRefused:  # reopened or anonymised since they were listed
+                        skipped += 1
+                    else:
+                        done += 1
+                    bar.update()
             self.stdout.write(self.style.SUCCESS(f"{_dossiers(done)} {period} anonymised."))
             if skipped:
                 self.stdout.write(

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.keyrotation import reencrypt_everything
+from cases.keyrotation import reencrypt_everything, reencrypt_total
+from institute.progress import progress
 
 
 class Command(BaseCommand):
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_size: int, check: bool, **options):
-        results = reencrypt_everything(batch_size=batch_size, check=check)
+        with progress(self, total=reencrypt_total(), what="values and files") as bar:
+            results = reencrypt_everything(batch_size=batch_size, check=check, advance=bar.update)
         values = sum(r.rotated for r in results if not r.is_file_result)
         files = sum(r.rotated for r in results if r.is_file_result)
         unreadable = sum(r.unreadable for r in results)

@@ -1,7 +1,10 @@
+from contextlib import ExitStack
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from institute.progress import progress
 from reporting.imports import ImportRejected, import_reports
 
 
@@ -25,8 +28,12 @@ class Command(BaseCommand):
                 _("Cannot read %(file)s: %(reason)s.") % {"file": file, "reason": error.strerror}
             ) from None
         try:
-            with source:
-                result = import_reports(source, dry_run=dry_run)
+            with source, ExitStack() as bars:
+
+                def bar_over(total: int):
+                    return bars.enter_context(progress(self, total=total, what="lines")).update
+
+                result = import_reports(source, dry_run=dry_run, progress=bar_over)
         except ImportRejected as rejected:
             for error in rejected.errors:
                 self.stderr.write(str(error))

@@ -7,9 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import matplotlib
 from django.utils.translation import gettext as _
-from matplotlib.figure import Figure
 
 from cases.choices import FormOfAbuse, Language, ReporterCategory
 
@@ -77,6 +75,11 @@ LABEL_PT, TEXT_PT, TITLE_PT = 10, 11, 13
 
 def render(chart: Chart, fmt: str) -> bytes:
     """The chart as SVG (text kept as text) or PNG."""
+    # Imported here, not with the module: matplotlib (and numpy) would otherwise sit in
+    # every web worker's memory from its first request, charts or not.
+    import matplotlib
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": chart.key}):
         figure = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
         axes = figure.subplots()

@@ -6,14 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from .publication import Publication, Table
+
+if TYPE_CHECKING:  # openpyxl is imported only when a workbook is made
+    from openpyxl import Workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -37,6 +38,9 @@ def table_csv(table: Table) -> str:
 
 
 def _sheet(workbook: Workbook, table: Table, title: str) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     sheet = workbook.create_sheet(title[:31])
     sheet.append([table.title])
     sheet["A1"].font = Font(bold=True, size=13)
@@ -68,6 +72,8 @@ def _save(workbook: Workbook) -> bytes:
 
 
 def table_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     _sheet(workbook, table, str(table.spec.sheet))
@@ -76,6 +82,9 @@ def table_xlsx(table: Table) -> bytes:
 
 def workbook_xlsx(tables: list[Table], current: Publication, previous: Publication) -> bytes:
     """Every table of the period, one sheet each, after a sheet saying what they are."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     about = workbook.active
     about.title = _("About")[:31]

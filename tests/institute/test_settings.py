@@ -142,3 +142,20 @@ def test_the_abuse_limits_are_settings_and_a_malformed_one_stops_the_start():
     refused = run("five an hour")
     assert refused.returncode != 0
     assert "RATE_LIMIT_REPORTS_PER_CLIENT must be attempts/seconds" in refused.stderr
+
+
+def test_a_web_worker_imports_no_chart_or_workbook_library_until_one_is_made():
+    """matplotlib (with numpy) and openpyxl take tens of MB: a worker that serves the
+    report form or the staff pages must not carry them."""
+    probe = (
+        "import sys, django; django.setup(); from django.test import Client; "
+        "from django.urls import get_resolver; get_resolver().url_patterns; "
+        "Client().get('/nl/report/'); "
+        "print(sorted(m for m in ('matplotlib', 'numpy', 'openpyxl') if m in sys.modules))"
+    )
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "institute.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=base, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]"]

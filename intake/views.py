@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -86,6 +87,30 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/landing.html")
 
 
+# The report form's questions as first shown, rendered once per language (and the
+# settings shown in them) in each process: rendering them is nearly all of a GET's time.
+_QUESTIONS: dict[tuple, str] = {}
+
+
+def questions_html(request, form, locations) -> str:
+    """The unanswered questions of the report form, from the process's copy; "" when
+    they must be rendered with the page (a form sent back with its answers, or DEBUG,
+    where templates change under the developer's hands)."""
+    if form.is_bound or settings.DEBUG:
+        return ""
+    key = (
+        translation.get_language(),
+        settings.EVIDENCE_MAX_FILES,
+        settings.EVIDENCE_MAX_FILE_BYTES,
+    )
+    if key not in _QUESTIONS:
+        context = {"form": form, "locations": locations}
+        _QUESTIONS[key] = render_to_string(
+            "intake/_report_questions.html", context, request=request
+        )
+    return _QUESTIONS[key]
+
+
 def _report_page(request, form, locations, status: int | None = None) -> HttpResponse:
     summary = form.error_summary() + locations.error_summary() if form.is_bound else []
     if summary and request.FILES:
@@ -98,6 +123,7 @@ def _report_page(request, form, locations, status: int | None = None) -> HttpRes
             "form": form,
             "locations": locations,
             "error_summary": summary,
+            "questions": questions_html(request, form, locations),
             # How few answers are needed: the questions marked with *.
             "required_count": sum(
                 1 for field in form.fields.values() if field.required and not field.widget.is_hidden

@@ -403,3 +403,27 @@ def test_the_form_says_how_few_answers_it_needs(client):
     page = client.get("/en/report/").content.decode()
     assert 'data-required-count="6"' in page
     assert "only 6 questions, marked with *, are required" in page
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_the_questions_rendered_once_are_the_page_rendered_in_full(client, settings, language):
+    """The unanswered questions come from the process's copy (intake.views._QUESTIONS):
+    the page is the same, byte for byte, as one rendered in full, tokens aside."""
+    from intake import views
+
+    def page() -> str:
+        html = client.get(_url(language)).content.decode()
+        return re.sub(
+            r'(name="(?:csrfmiddlewaretoken|submission_token)" value=")[^"]+', r"\1", html
+        )
+
+    views._QUESTIONS.clear()
+    settings.DEBUG = True  # rendered in full, every time
+    full = page()
+    settings.DEBUG = False
+    first, cached = page(), page()
+    assert full == first == cached
+    assert any(key[0] == language for key in views._QUESTIONS)
+    # A form sent back with answers is rendered with them, never from the copy.
+    answered = client.post(_url(language), report_data(description="", reporter_name="Zoë K"))
+    assert answered.status_code == 400 and "Zoë K" in answered.content.decode()

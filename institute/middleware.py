@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import csrf
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -53,6 +54,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+class PublicPageCompressionMiddleware(GZipMiddleware):
+    """Compress the public pages (the report form: 47 KB, about 8 KB gzipped, on a
+    phone's connection).
+
+    Never a staff page. A BREACH-style attack reads a secret from the size of
+    compressed responses that also carry text the attacker chose; staff pages show
+    what the public wrote (anyone can write a report) next to the personal data staff
+    read, which is exactly that. The public pages echo no text an attacker could
+    choose next to a secret: a form's secrets (the CSRF token, masked anew for every
+    response, and the submission token) sit on pages that reflect nothing of the
+    request, a posted form cannot be forged from another site (CSRF), and a follow-up
+    page shows only what its own code opens. Django's GZipMiddleware also pads every
+    compressed response with random bytes ("Heal the Breach")."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if _is_staff_path(request.path_info):
+            return response
+        return super().process_response(request, response)
 
 
 class PrivacyHeadersMiddleware:

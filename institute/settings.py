@@ -158,6 +158,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "institute.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Public pages only; see the class for why never a staff page (BREACH).
+    "institute.middleware.PublicPageCompressionMiddleware",
     # Static files: whitenoise in production; runserver serves them in development.
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if PRODUCTION else []),
     # After WhiteNoise: static assets stay cacheable, every page is not.

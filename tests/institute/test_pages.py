@@ -112,3 +112,16 @@ def test_argon2_is_the_password_hasher_outside_tests():
     import institute.settings as module
 
     assert module.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+@pytest.mark.django_db
+def test_public_pages_are_compressed_and_staff_pages_never(client, users):
+    import gzip
+
+    public = client.get("/fr/report/", HTTP_ACCEPT_ENCODING="gzip")
+    assert public["Content-Encoding"] == "gzip"
+    html = gzip.decompress(public.content).decode()
+    assert "data-report-form" in html and len(public.content) < len(html) / 3
+    client.force_login(users["coordinator"])
+    staff = client.get("/staff/dossiers/", HTTP_ACCEPT_ENCODING="gzip")
+    assert staff.status_code == 200 and not staff.has_header("Content-Encoding")

@@ -78,13 +78,14 @@ def _to_staff(kind: str, users, dossier: Dossier | None = None) -> list[OutboxMe
     ]
 
 
-def _coordinators():
+def coordinators_to_alert():
     return staff_with_roles(Role.COORDINATOR).exclude(email="")
 
 
-def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
+def notify_new_report(*, dossier: Dossier, coordinators=None) -> list[OutboxMessage]:
     """Alert the coordinators (urgently if a minor is involved) and acknowledge to the
-    reporter if they gave an email address and asked for it.
+    reporter if they gave an email address and asked for it. ``coordinators``: the
+    recipients when the caller read them already (before taking locks).
 
     A report received in a surge (a flood of reports) does not alert by itself: the
     coordinators get one alert per hour of surge, and no acknowledgement is mailed, so
@@ -100,7 +101,8 @@ def notify_new_report(*, dossier: Dossier) -> list[OutboxMessage]:
             )
         return messages
     kind = NotificationKind.URGENT_REPORT if dossier.involves_minor else NotificationKind.NEW_REPORT
-    messages = _to_staff(kind, _coordinators(), dossier)
+    recipients = coordinators_to_alert() if coordinators is None else coordinators
+    messages = _to_staff(kind, recipients, dossier)
     if dossier.wants_acknowledgement and dossier.reporter_email:
         messages.append(
             outbox_enqueue(
@@ -134,7 +136,7 @@ def notify_reporter_added(*, dossier: Dossier, at=None) -> list[OutboxMessage]:
     if assignee is not None and assignee.is_active and assignee.email:
         recipients = [assignee]
     else:
-        recipients = list(_coordinators())
+        recipients = list(coordinators_to_alert())
     return _to_staff(NotificationKind.REPORTER_ADDED, recipients, dossier)
 
 
@@ -173,7 +175,7 @@ def _once_an_hour(kind: str, *, at, dossier: Dossier | None = None) -> list[Outb
             staff_member=user,
             once_key=f"{kind}:{user.pk}:{hour}",
         )
-        for user in _coordinators()
+        for user in coordinators_to_alert()
     ]
     return [message for message in queued if message is not None]  # None: already queued
 

@@ -264,33 +264,32 @@ def staff_report(request: HttpRequest) -> HttpResponse:
         form.renew_token_if_invalid()
         return _staff_report_page(request, form, locations, status=400)
     data = form.cleaned_data
-    submitted = services.previous_submission(data["submission_token"])
-    if submitted is None:
-        try:
-            submitted = services.report_submit(
-                dossier=form.build_dossier(),
-                locations=locations.build_locations(),
-                uploads=data["files"],
-                submission_token=data["submission_token"],
-                language=data["language"],
-                channel=data["channel"],
-                received_at=data["received_at"],
-                by=request.user,
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
-            return _staff_report_page(request, form, locations, status=400)
-        except services.EvidenceNotStored:
-            form.add_error(
-                None,
-                _(
-                    "The files could not be stored (the server's disk may be full), so the "
-                    "report was not registered. Try again later, or register it without the "
-                    "files; the technical administrators have been alerted."
-                ),
-            )
-            return _staff_report_page(request, form, locations, status=503)
+    # The same form posted again gets its first report back (report_submit).
+    try:
+        submitted = services.report_submit(
+            dossier=form.build_dossier(),
+            locations=locations.build_locations(),
+            uploads=data["files"],
+            submission_token=data["submission_token"],
+            language=data["language"],
+            channel=data["channel"],
+            received_at=data["received_at"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _staff_report_page(request, form, locations, status=400)
+    except services.EvidenceNotStored:
+        form.add_error(
+            None,
+            _(
+                "The files could not be stored (the server's disk may be full), so the "
+                "report was not registered. Try again later, or register it without the "
+                "files; the technical administrators have been alerted."
+            ),
+        )
+        return _staff_report_page(request, form, locations, status=503)
     record_access(user=request.user, dossier=submitted.dossier, action=AccessAction.CHANGE)
     return render(
         request,

@@ -156,6 +156,19 @@ def _repeated_receipt_page(request, previous) -> HttpResponse:
     return render(request, "intake/already_sent.html")
 
 
+def _try_again_in(seconds: int) -> str:
+    """When to try again after a limit's window: in hours when it is whole hours."""
+    minutes = -(-seconds // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext(
+            "Please try again in %(count)d hour.", "Please try again in %(count)d hours.", hours
+        ) % {"count": hours}
+    return ngettext(
+        "Please try again in %(count)d minute.", "Please try again in %(count)d minutes.", minutes
+    ) % {"count": minutes}
+
+
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
     language = _language()
@@ -178,20 +191,21 @@ def report(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _("Your report could not be sent. Please try again."))
         return _report_page(request, form, locations)
 
-    previous = previous_submission(form.cleaned_data["submission_token"])
-    if previous is not None:  # a double click, a refresh, a retry: the same receipt
-        return _repeated_receipt_page(request, previous)
     tries = throttle.client_attempt(REPORTS_PER_CLIENT, request)
     if not tries.allowed:
+        previous = previous_submission(form.cleaned_data["submission_token"])
+        if previous is not None:  # a refresh of a report sent: its receipt, never refused
+            tries.give_back()
+            return _repeated_receipt_page(request, previous)
         # The report stays on the page, as typed (files aside), to send later.
         form.add_error(
             None,
-            _(
-                "Too many reports were sent from this connection in a short time. "
-                "Please try again in an hour."
-            ),
+            _("Too many reports were sent from this connection in a short time. %(wait)s")
+            % {"wait": _try_again_in(REPORTS_PER_CLIENT.window_seconds)},
         )
         return _report_page(request, form, locations, status=429)
+    # A double click, a refresh, a retry: report_submit finds the report already saved
+    # and gives its receipt again.
     return _save_report(request, form, locations, tries, language)
 
 
@@ -260,15 +274,10 @@ def followup_start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         tries = throttle.client_attempt(CODES_PER_CLIENT, request)
         if not tries.allowed:
-            minutes = -(-CODES_PER_CLIENT.window_seconds // 60)
             form.add_error(
                 None,
-                ngettext(
-                    "Too many attempts. Please wait %(minutes)d minute and try again.",
-                    "Too many attempts. Please wait %(minutes)d minutes and try again.",
-                    minutes,
-                )
-                % {"minutes": minutes},
+                _("Too many attempts. %(wait)s")
+                % {"wait": _try_again_in(CODES_PER_CLIENT.window_seconds)},
             )
             status = 429
         else:

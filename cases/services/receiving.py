@@ -26,7 +26,8 @@ from ..deadlines import first_contact_due
 from ..errors import ActionRefused, EvidenceNotStored
 from ..evidence import check_evidence_files
 from ..models import ContentLocation, Dossier, DossierEvent, Evidence, ReferenceCounter
-from ..outbox import notify_new_report
+from ..models.checks import check_constraints
+from ..outbox import coordinators_to_alert, notify_new_report
 from ..storage import files_removed_on_failure
 from .base import Actor, locked
 
@@ -66,7 +67,6 @@ def reserve_references(*, year: int, count: int) -> list[str]:
     return [f"{year}-{number:04d}" for number in range(last - count + 1, last + 1)]
 
 
-@transaction.atomic
 def dossier_create(
     *,
     dossier: Dossier,
@@ -78,27 +78,37 @@ def dossier_create(
     """Save a new dossier built by a form, the import or the demo data.
 
     Gives it its reference, applies the priority rules, validates every field and
-    constraint, and writes its content locations and first event, all or nothing.
+    constraint, and writes its content locations and first event, all or nothing (in
+    the caller's transaction if there is one: no savepoint of its own).
     """
     if dossier.pk is not None:
         raise ActionRefused(_("This dossier has already been saved."))
     dossier.apply_priority_rules()
     dossier.first_contact_due = first_contact_due(dossier.received_at, dossier.priority)
-    dossier.reference = next_reference(year=dossier.received_year)
-    dossier.full_clean(exclude=["reference"])
-    dossier.save()
+    # Every field and rule is checked here, in Python and before the transaction:
+    # asking the database (as full_clean does for uniqueness and CHECK constraints)
+    # would cost a round trip each. The database enforces both on insert all the same.
+    dossier.full_clean(exclude=["reference"], validate_unique=False, validate_constraints=False)
+    check_constraints(dossier)
+    locations = list(locations)
     for location in locations:
-        location.dossier = dossier
-        location.full_clean()
-        location.save()
-    DossierEvent.objects.create(
-        dossier=dossier,
-        at=at or timezone.now(),
-        actor=by,
-        kind=EventKind.CREATED,
-        new_status=dossier.status,
-        note=note,
-    )
+        location.full_clean(exclude=["dossier"])
+    with transaction.atomic(savepoint=False):
+        # First of the writes, as late as can be: the counter's row stays locked until
+        # the commit, so the shorter the rest, the less other reports wait for it.
+        dossier.reference = next_reference(year=dossier.received_year)
+        dossier.save()
+        for location in locations:
+            location.dossier = dossier
+            location.save()
+        DossierEvent.objects.create(
+            dossier=dossier,
+            at=at or timezone.now(),
+            actor=by,
+            kind=EventKind.CREATED,
+            new_status=dossier.status,
+            note=note,
+        )
     return dossier
 
 
@@ -117,6 +127,8 @@ def evidence_attach(
     dossier's limits on files (``EVIDENCE_MAX_FILES_PER_DOSSIER`` and
     ``EVIDENCE_MAX_MB_PER_DOSSIER``) hold however many posts arrive at once.
     """
+    if not uploads:
+        return []
     locked(dossier.pk)  # the lock, and the refusal of an anonymised dossier
     signatures = check_evidence_files(list(uploads))
     if uploads:
@@ -233,11 +245,13 @@ def report_submit(
     dossier.received_in_surge = surge
     dossier.receipt_hash = receipts.receipt_hash(code)
     dossier.submission_hash = receipts.submission_hash(submission_token)
+    # Read before the transaction, which holds the reference counter's lock.
+    coordinators = [] if surge else list(coordinators_to_alert())
     try:
         with files_removed_on_failure() as saved, transaction.atomic():
             dossier_create(dossier=dossier, locations=locations, by=by)
             evidence_attach(dossier=dossier, uploads=uploads, saved=saved, from_reporter=by is None)
-            notify_new_report(dossier=dossier)
+            notify_new_report(dossier=dossier, coordinators=coordinators)
     except (IntegrityError, ValidationError):
         # A concurrent post of the same form may have won the race on submission_hash:
         # its commit shows up here as a failed uniqueness check (validation) or as a

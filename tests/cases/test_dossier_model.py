@@ -85,3 +85,41 @@ def test_minor_age_bands():
         AgeBand.FROM_14_TO_15,
         AgeBand.FROM_16_TO_17,
     }
+
+
+def test_the_constraints_read_in_python_agree_with_the_database():
+    """dossier_create checks the CHECK constraints in Python (no round trip); for every
+    combination of the fields they read, Python and the database give one verdict."""
+    import itertools
+
+    from django.db import models
+
+    from cases.choices import ClosureReason, Status, YesNoUnknown
+    from cases.models.checks import holds
+
+    checks = [c for c in Dossier._meta.constraints if isinstance(c, models.CheckConstraint)]
+    assert len(checks) == 3
+    values = itertools.product(
+        [True, False],  # form_ncii
+        [True, False],  # form_sextortion
+        [YesNoUnknown.YES, YesNoUnknown.NO],
+        [Priority.NORMAL, Priority.URGENT],
+        [Status.CLOSED, Status.NEW],
+        ["", ClosureReason.OTHER],
+    )
+    for ncii, sextortion, minor, priority, status, reason in values:
+        dossier = Dossier(
+            form_ncii=ncii,
+            form_sextortion=sextortion,
+            person_minor_on_images=minor,
+            priority=priority,
+            status=status,
+            closure_reason=reason,
+        )
+        for check in checks:
+            try:
+                check.validate(Dossier, dossier)  # asks the database
+                in_database = True
+            except ValidationError:
+                in_database = False
+            assert holds(check.condition, dossier) == in_database, (check.name, dossier.__dict__)

@@ -296,11 +296,16 @@ def test_submissions_are_rate_limited_per_client(client, settings):
         assert client.post(_url(), report_data()).status_code == 200
     blocked = client.post(_url("nl"), report_data(description="Still here when I come back"))
     assert blocked.status_code == 429
-    message = (
-        "Too many reports were sent from this connection in a short time. "
-        "Please try again in an hour."
-    )
-    assert _translated("nl", message) in blocked.content.decode()
+    with translation.override("nl"):
+        message = translation.gettext(
+            "Too many reports were sent from this connection in a short time. %(wait)s"
+        ) % {
+            "wait": translation.ngettext(
+                "Please try again in %(count)d hour.", "Please try again in %(count)d hours.", 1
+            )
+            % {"count": 1}
+        }
+    assert "uur" in message and escape(message) in blocked.content.decode()
     # What the person typed stays on the page, to send later.
     assert "Still here when I come back" in blocked.content.decode()
     assert Dossier.objects.count() == 5
@@ -427,3 +432,30 @@ def test_the_questions_rendered_once_are_the_page_rendered_in_full(client, setti
     # A form sent back with answers is rendered with them, never from the copy.
     answered = client.post(_url(language), report_data(description="", reporter_name="Zoë K"))
     assert answered.status_code == 400 and "Zoë K" in answered.content.decode()
+
+
+def test_a_report_is_saved_in_few_statements_with_the_counter_locked_last(client, users):
+    """A report with one address: one look for an earlier post of the same form, the
+    coordinators read before any lock, then only writes, the reference counter (whose
+    row lock lasts until the commit) first among them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(_url("nl"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(_url("nl"), report_data()).status_code == 200
+    statements = [
+        q["sql"].split()[0].upper()
+        for q in captured.captured_queries
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))
+    ]
+    counter = next(
+        i for i, q in enumerate(captured.captured_queries) if "referencecounter" in q["sql"]
+    )
+    after_counter = [
+        q["sql"].split()[0].upper()
+        for q in captured.captured_queries[counter + 1 :]
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))
+    ]
+    assert len(statements) <= 10, statements
+    assert set(after_counter) == {"INSERT"}, after_counter

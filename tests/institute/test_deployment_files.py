@@ -92,3 +92,10 @@ def test_dockerfile_copies_what_exists_and_serves_the_wsgi_app():
     assert '"gunicorn", "institute.wsgi:application"' in dockerfile
     assert "FROM python:3.11" in dockerfile
     assert "USER app" in dockerfile
+
+
+@pytest.mark.parametrize("script", ["public_load.py", "staff_lists.py", "statistics_1m.py"])
+def test_each_bench_script_compiles(script):
+    import py_compile
+
+    py_compile.compile(str(ROOT / "bench" / script), doraise=True)

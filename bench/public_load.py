@@ -89,6 +89,8 @@ from cryptography.fernet import Fernet
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.intake.conftest import report_data  # noqa: E402
+
 WORKERS = 3  # as the Dockerfile's gunicorn command
 REPORT_PATH = "/nl/report/"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -112,44 +114,9 @@ FLOW_P95_CLIENTS = 16
 # A browser's requests to the app behind the TLS proxy.
 APP_HEADERS = {"X-Forwarded-Proto": "https", "Accept-Encoding": "gzip"}
 
-# A complete, valid report: the fields of report_data() in tests/intake/conftest.py,
-# without the submission token (each post takes the one its form was given).
-REPORT_FIELDS = {
-    "reporter_type": "person_concerned",
-    "reporter_gender": "woman",
-    "forms_of_abuse": ["ncii", "sextortion"],
-    "description": "My ex posts my photos in a group chat and wants money.",
-    "threat_active": "yes",
-    "person_age_band": "18_24",
-    "person_minor_on_images": "no",
-    "still_circulating": "yes",
-    "author_relation": "ex_partner",
-    "images_made_by": ["self"],
-    "steps_taken": ["asked_author"],
-    "contact": "contact",
-    "reporter_name": "Lotte",
-    "reporter_email": "lotte@example.invalid",
-    "reporter_phone": "+32 470 12 34 56",
-    "wants_acknowledgement": "on",
-    "voicemail_allowed": "no",
-    "may_name_institute": "no",
-    "safe_contact_instructions": "Weekdays after school",
-    "contact_language": "nl",
-    "consent": "on",
-    "locations-TOTAL_FORMS": "5",
-    "locations-INITIAL_FORMS": "0",
-    "locations-MIN_NUM_FORMS": "0",
-    "locations-MAX_NUM_FORMS": "5",
-    "locations-0-platform_kind": "social_media",
-    "locations-0-platform_name": "Instagram",
-    "locations-0-url": "https://www.instagram.com/p/abc123/",
-    # Forms 1 to 4 of the formset, left empty.
-    **{
-        f"locations-{n}-{name}": ""
-        for n in range(1, 5)
-        for name in ("platform_kind", "platform_name", "url")
-    },
-}
+# A complete, valid report, as the tests post it, without the submission token (each
+# post takes the one its form was given).
+REPORT_FIELDS = {name: value for name, value in report_data().items() if name != "submission_token"}
 
 
 # --- Where the run lives: database, Redis, temporary folder ------------------------

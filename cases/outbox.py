@@ -29,22 +29,53 @@ from .models import BRUSSELS, Dossier, OutboxMessage
 logger = logging.getLogger(__name__)
 
 
-def _queue_delivery(message_id: int) -> None:
-    from .tasks import deliver_outbox_message
+def _queue_delivery(message_ids: list[int]) -> None:
+    """One task for these messages (the sweep delivers them if it is lost)."""
+    from .tasks import deliver_outbox_messages
 
     try:
-        if deliver_outbox_message.app.conf.task_always_eager:
+        if deliver_outbox_messages.app.conf.task_always_eager:
             # No broker (development, make run): run it here, as Celery's eager mode
             # would, without the broker connection that mode still opens.
-            deliver_outbox_message.apply(args=(message_id,))
+            deliver_outbox_messages.apply(args=(message_ids,))
         else:
-            deliver_outbox_message.delay(message_id)
+            deliver_outbox_messages.delay(message_ids)
     except Exception as exc:  # any broker failure: the sweep retries
         logger.warning(
-            "outbox message %s not queued (%s); the periodic sweep will deliver it",
-            message_id,
+            "outbox messages %s not queued (%s); the periodic sweep will deliver them",
+            message_ids,
             type(exc).__name__,
         )
+
+
+class _DeliveryAfterCommit:
+    """The messages one transaction wrote, handed to one task once it commits: a report
+    that alerts three people publishes once, not three times."""
+
+    def __init__(self) -> None:
+        self.message_ids: list[int] = []
+
+    def __call__(self) -> None:
+        _queue_delivery(self.message_ids)
+
+
+def _deliver_after_commit(message_id: int) -> None:
+    """Add the message to the delivery this transaction (at this savepoint) already
+    asked for, or ask for one. Only within one savepoint: Django forgets the callbacks
+    of a savepoint rolled back, and with them the ids written there."""
+    connection = transaction.get_connection()
+    waiting = connection.run_on_commit
+    if (
+        connection.in_atomic_block
+        and waiting
+        and isinstance(waiting[-1][1], _DeliveryAfterCommit)
+        and waiting[-1][0] == set(connection.savepoint_ids)
+    ):
+        waiting[-1][1].message_ids.append(message_id)
+        return
+    delivery = _DeliveryAfterCommit()
+    delivery.message_ids.append(message_id)
+    transaction.on_commit(delivery)
 
 
 def outbox_enqueue(
@@ -64,7 +95,7 @@ def outbox_enqueue(
         staff_member=staff_member,
         once_key=once_key,
     )
-    transaction.on_commit(lambda: _queue_delivery(message.pk))
+    _deliver_after_commit(message.pk)
     return message
 
 
@@ -354,6 +385,6 @@ def outbox_retry_now(message_ids) -> int:
         )
     )
     OutboxMessage.objects.filter(pk__in=ids).update(next_attempt_at=None)
-    for pk in ids:
-        transaction.on_commit(lambda pk=pk: _queue_delivery(pk))
+    if ids:
+        transaction.on_commit(lambda: _queue_delivery(ids))
     return len(ids)

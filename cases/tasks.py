@@ -27,7 +27,19 @@ def reencrypt_personal_data() -> int:
 
 
 @shared_task(ignore_result=True)
+def deliver_outbox_messages(message_ids: list[int]) -> None:
+    """The messages one transaction wrote, each sent (or left to the sweep) on its own:
+    one that fails in an unexpected way does not keep the others back."""
+    for message_id in message_ids:
+        try:
+            outbox_deliver(message_id=message_id)
+        except Exception as exc:  # the sweep tries it again
+            logger.warning("outbox message %s not delivered (%s)", message_id, type(exc).__name__)
+
+
+@shared_task(ignore_result=True)
 def deliver_outbox_message(message_id: int) -> None:
+    """One message: tasks queued by the version before deliver_outbox_messages."""
     outbox_deliver(message_id=message_id)
 
 

@@ -220,3 +220,37 @@ def test_administrators_see_what_is_stuck_and_retry_it_now(
             )
     stuck.refresh_from_db()
     assert stuck.sent_at is not None and len(server.received) == 2
+
+
+def test_a_report_that_alerts_several_people_publishes_one_delivery(
+    users, django_capture_on_commit_callbacks
+):
+    """Two coordinators and an acknowledgement: three messages, one task after the
+    commit (each publish costs the request a round trip to the broker)."""
+    from institute.roles import Role
+
+    second = type(users["coordinator"]).objects.create_user("coordinator3", email="c3@demo.invalid")
+    second.groups.add(users["coordinator"].groups.get(name=Role.COORDINATOR))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        messages = notify_new_report(dossier=_reporting_dossier())
+    assert len(messages) >= 3
+    deliveries = [c for c in callbacks if type(c).__name__ == "_DeliveryAfterCommit"]
+    assert len(deliveries) == 1 and deliveries[0].message_ids == [m.pk for m in messages]
+    assert len(mail.outbox) == len(messages)
+
+
+def test_messages_of_a_savepoint_rolled_back_are_not_delivered(
+    users, django_capture_on_commit_callbacks
+):
+    from cases.outbox import outbox_enqueue
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        kept = outbox_enqueue(kind="new_report", recipient="a@demo.invalid", language="nl")
+        try:
+            with transaction.atomic():
+                outbox_enqueue(kind="new_report", recipient="b@demo.invalid", language="nl")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert [c.message_ids for c in callbacks] == [[kept.pk]]
+    assert [m.to for m in mail.outbox] == [["a@demo.invalid"]]

@@ -16,6 +16,7 @@ from .publication import FORMS, Publication, Shown
 # A palette that stays distinguishable for colour-blind readers (Okabe and Ito).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 CHARTS = ("period", "reporter", "language")
+WITH_PREVIOUS = {"period"}  # the charts that show the same period a year earlier
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
@@ -41,7 +42,7 @@ class Chart:
         return f"{self.title}. " + "; ".join(parts) + "."
 
 
-def chart(key: str, current: Publication, previous: Publication) -> Chart:
+def chart(key: str, current: Publication, previous: Publication | None) -> Chart:
     period = current.period.label
     if key == "period":
         series = [

@@ -19,12 +19,13 @@ STATISTICS_ROLES = (Role.MANAGEMENT, Role.COORDINATOR)
 TABLE_FORMATS = {"csv": exports.CSV, "xlsx": exports.XLSX}
 
 
-def _publications(form: StatisticsForm) -> tuple[Publication, Publication]:
+def _publication(form: StatisticsForm, *, previous: bool = False) -> Publication:
     period, threshold = form.cleaned_data["period"], form.cleaned_data["suppress_below"]
-    return (
-        Publication(compute(period), threshold),
-        Publication(compute(period.previous()), threshold),
-    )
+    return Publication(compute(period.previous() if previous else period), threshold)
+
+
+def _publications(form: StatisticsForm) -> tuple[Publication, Publication]:
+    return _publication(form), _publication(form, previous=True)
 
 
 def _log(request: HttpRequest, form: StatisticsForm, action: str, item: str = "", fmt: str = ""):
@@ -122,7 +123,11 @@ def chart_file(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     form = _bound_form(request)
     if isinstance(form, HttpResponse):
         return form
-    current, previous = _publications(form)
+    # Only the chart of periods shows the year before: the others compute one period.
+    if key in charts.WITH_PREVIOUS:
+        current, previous = _publications(form)
+    else:
+        current, previous = _publication(form), None
     content = charts.render(charts.chart(key, current, previous), fmt)
     download = "download" in request.GET
     if download:

@@ -150,6 +150,27 @@ def test_charts(client, users, figures_2021, fmt):
     assert response["Content-Disposition"].startswith("inline")
 
 
+@pytest.mark.parametrize(("key", "periods"), [("reporter", 1), ("language", 1), ("period", 2)])
+def test_a_chart_computes_only_the_periods_it_shows(
+    client, users, figures_2021, monkeypatch, key, periods
+):
+    """The page's three charts are three requests: only the chart of periods computes
+    the year before as well."""
+    from reporting import views
+
+    computed = []
+    real = views.compute
+
+    def compute(period, **kwargs):
+        computed.append(period)
+        return real(period, **kwargs)
+
+    monkeypatch.setattr(views, "compute", compute)
+    url = reverse("reporting:chart", args=[key, "svg"])
+    assert _get(client, users["management"], url=url, year=2021).status_code == 200
+    assert [period.start.year for period in computed] == [2021, 2020][:periods]
+
+
 def test_downloads_are_logged_and_no_dossier_is_opened(client, users, figures_2021):
     management = users["management"]
     _get(client, management, year=2021, publication="on", threshold=3)

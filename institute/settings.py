@@ -301,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=DIGEST_HOUR),
     },
+    # The statistics' daily counts, folded together at night (see reporting.rollups).
+    "compact-daily-counts": {
+        "task": "reporting.tasks.compact_daily_counts",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -48,3 +48,24 @@ class StatisticsLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class DailyCount(models.Model):
+    """Counts of dossiers per day, kept by the database (see ``reporting.rollups``).
+
+    Several rows may hold the same key until they are folded together: a figure is the
+    sum of them. Nobody writes here but the database's triggers and ``rollups``."""
+
+    day = models.DateField()
+    measure = models.CharField(max_length=16)
+    value = models.CharField(max_length=32, blank=True)
+    form_ncii = models.BooleanField()
+    form_voyeurism = models.BooleanField()
+    form_sextortion = models.BooleanField()
+    n = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["measure", "day"], name="dailycount_measure_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.measure} {self.value}: {self.n}"

@@ -14,10 +14,11 @@ Counting rules, as the Institute publishes them:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.aggregates import Aggregate
 from django.db.models.functions import TruncMonth
@@ -35,6 +36,7 @@ from cases.choices import (
 )
 from cases.models import BRUSSELS, Dossier, TakedownRequest
 
+from . import rollups
 from .periods import Period
 
 ALL = "all"  # the row counting every dossier once
@@ -99,9 +101,18 @@ def half_of(month: date) -> str:
     return half_key(month.year, 1 if month.month <= 6 else 2)
 
 
-def compute(period: Period) -> Figures:
-    """All figures of ``period``: one grouped scan of its dossiers for the cross tables,
-    one each for closures, takedowns and first contacts."""
+def compute(period: Period, *, direct: bool = False) -> Figures:
+    """All figures of ``period``. From the daily counts the database keeps
+    (``reporting.rollups``) where it keeps them; from the dossiers themselves with
+    ``direct`` or without them (SQLite). Both give the same figures, to the unit."""
+    if direct or not rollups.available():
+        return _compute_direct(period)
+    return _compute_from_counts(period)
+
+
+def _compute_direct(period: Period) -> Figures:
+    """One grouped scan of the period's dossiers for the cross tables, one each for
+    closures, takedowns and first contacts."""
     by_form, counts = _cross_tables(period)
     start, end = period.bounds()
     closures = Dossier.objects.filter(
@@ -114,6 +125,56 @@ def compute(period: Period) -> Figures:
     counts["takedown"] = _by_form(takedowns, "outcome", TakedownOutcome.values, "dossier__")
     contacted, median_days = _first_contacts(received_in(period))
     return Figures(period, by_form, counts, contacted, median_days)
+
+
+def _tables(period: Period) -> dict[str, dict[str, dict[str, int]]]:
+    """Every cross table of ``period``, all zeros."""
+    return {
+        "reporter": _empty(ReporterCategory.values),
+        "language": _empty(Language.values),
+        "channel": _empty(Channel.values),
+        "half_year": _empty([half_key(*half) for half in period.half_years()]),
+        "month": _empty([month_key(month) for month in period.months()]),
+        "closure": _empty(ClosureReason.values),
+        "takedown": _empty(TakedownOutcome.values),
+    }
+
+
+def _rows(ncii: bool, voyeurism: bool, sextortion: bool) -> list[str]:
+    """The rows a count adds to: all dossiers, and each form it involves."""
+    flags = (ncii, voyeurism, sextortion)
+    return [ALL, *(form.value for form, flag in zip(FormOfAbuse, flags, strict=True) if flag)]
+
+
+def _compute_from_counts(period: Period) -> Figures:
+    # One snapshot for all the reads, so the medians' second step finds the dossiers
+    # its first step counted, whatever is being written meanwhile.
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _read_counts(period)
+
+
+def _read_counts(period: Period) -> Figures:
+    counts = _tables(period)
+    by_form = dict.fromkeys(ROWS, 0)
+    contacted = dict.fromkeys(ROWS, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(rollups.COUNTS, [period.start, period.end])
+        groups = cursor.fetchall()
+    for measure, value, ncii, voyeurism, sextortion, month, n in groups:
+        for row in _rows(ncii, voyeurism, sextortion):
+            if measure == "contacted":
+                contacted[row] += n
+                continue
+            counts[measure][row][value] += n
+            if measure == "reporter":  # every dossier once: the totals and the calendar
+                by_form[row] += n
+                counts["month"][row][month_key(month)] += n
+                counts["half_year"][row][half_of(month)] += n
+    return Figures(period, by_form, counts, contacted, _medians(period))
 
 
 def _cross_tables(period: Period) -> tuple[dict[str, int], dict[str, dict]]:
@@ -200,3 +261,77 @@ def _first_contacts(dossiers: QuerySet[Dossier]) -> tuple[dict[str, int], dict[s
         for row in filters
     }
     return counts, days
+
+
+_FORM_FILTER = {ALL: "", **{form: f"AND {column}" for form, column in FORM_COLUMNS.items()}}
+
+
+def _whole_months(period: Period) -> tuple[date, date] | None:
+    """The first days of the first and the last month lying wholly in ``period``."""
+    first = period.start if period.start.day == 1 else (period.start + timedelta(days=31))
+    first = first.replace(day=1)
+    after = period.end + timedelta(days=1)
+    last = (after.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def _midnight(day: date):
+    return datetime.combine(day, time.min, tzinfo=BRUSSELS)
+
+
+def _medians(period: Period) -> dict[str, float | None]:
+    """Exact median days to first contact, per row, in two steps: count the waits by
+    whole hours to find the hour each middle dossier falls in, then read only the
+    dossiers of that hour, in order, for the exact wait."""
+    start, end = period.bounds()
+    hours = {row: Counter() for row in ROWS}
+    with connection.cursor() as cursor:
+        months = _whole_months(period)
+        parts = []
+        if months:
+            cursor.execute(rollups.HOURS_OF_MONTHS, list(months))
+            parts.append(cursor.fetchall())
+            after = (months[1] + timedelta(days=31)).replace(day=1)
+            edges = [(start, _midnight(months[0])), (_midnight(after), end)]
+        else:
+            edges = [(start, end)]
+        for first, last in edges:
+            if first < last:
+                cursor.execute(rollups.HOURS_OF_DAYS, [first, last])
+                parts.append(cursor.fetchall())
+        for part in parts:
+            for hour, ncii, voyeurism, sextortion, n in part:
+                for row in _rows(ncii, voyeurism, sextortion):
+                    hours[row][hour] += n
+
+        medians: dict[str, float | None] = {}
+        for row in ROWS:
+            n = sum(hours[row].values())
+            if not n:
+                medians[row] = None
+                continue
+            middle = sorted({(n - 1) // 2, n // 2})
+            waits = []
+            for hour, offsets in _locate(hours[row], middle).items():
+                sql = rollups.WAITS_OF_HOUR.format(form=_FORM_FILTER[row])
+                first = min(offsets)
+                cursor.execute(sql, [hour, start, end, first, max(offsets) - first + 1])
+                found = [wait for (wait,) in cursor.fetchall()]
+                waits += [found[offset - first] for offset in offsets]
+            medians[row] = sum(waits, timedelta()) / len(waits)
+    return {
+        row: None if medians[row] is None else round(medians[row] / timedelta(days=1), 1)
+        for row in ROWS
+    }
+
+
+def _locate(counts: Counter, positions: list[int]) -> dict[int, list[int]]:
+    """For positions in the sorted waits, the hour each falls in and its offset there."""
+    found: dict[int, list[int]] = {}
+    before = 0
+    for hour in sorted(counts):
+        for position in positions:
+            if before <= position < before + counts[hour]:
+                found.setdefault(hour, []).append(position - before)
+        before += counts[hour]
+    return found

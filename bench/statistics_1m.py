@@ -24,9 +24,9 @@ EXPLAIN (ANALYZE, BUFFERS) says of each.
 from __future__ import annotations
 
 import os
-from dataclasses import astuple
 import sys
 import time
+from dataclasses import astuple
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

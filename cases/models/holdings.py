@@ -133,6 +133,12 @@ class TakedownRequest(models.Model):
         ordering = ["sent_at", "id"]
         indexes = [
             models.Index(fields=["outcome", "deadline"], name="takedown_due_idx"),
+            # With the one above, "takedowns due" reads only the requests it may list.
+            models.Index(
+                fields=["recheck_on"],
+                condition=Q(recheck_on__isnull=False),
+                name="takedown_recheck_idx",
+            ),
             models.Index(fields=["sent_at"], name="takedown_sent_idx"),
         ]
 

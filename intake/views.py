@@ -8,6 +8,7 @@ for half an hour) rather than in the address.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from django.conf import settings
@@ -15,8 +16,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -87,28 +88,51 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/landing.html")
 
 
-# The report form's questions as first shown, rendered once per language (and the
-# settings shown in them) in each process: rendering them is nearly all of a GET's time.
-_QUESTIONS: dict[tuple, str] = {}
+# The report form as first shown, rendered once per address and language (and the
+# settings shown in it) in each process, with holes where the two tokens go: rendering
+# it was nearly all of a GET's time. Only for a visitor without a session: a session can
+# hold a message for the page, and the blank page holds nothing else of the visitor.
+_BLANK_PAGES: dict[tuple, tuple[list[str], list[str]]] = {}
+_TOKEN_VALUE = re.compile(r'name="(csrfmiddlewaretoken|submission_token)" value="([^"]+)"')
 
 
-def questions_html(request, form, locations) -> str:
-    """The unanswered questions of the report form, from the process's copy; "" when
-    they must be rendered with the page (a form sent back with its answers, or DEBUG,
-    where templates change under the developer's hands)."""
-    if form.is_bound or settings.DEBUG:
-        return ""
+def _blank_report_page(request: HttpRequest) -> HttpResponse:
+    """The report form with nothing filled in, with a new submission token and the
+    visitor's CSRF token; the same page, byte for byte, as one rendered in full."""
+    tokens = {
+        "submission_token": receipts.new_submission_token(),
+        "csrfmiddlewaretoken": get_token(request),
+    }
+    cacheable = not settings.DEBUG and settings.SESSION_COOKIE_NAME not in request.COOKIES
     key = (
+        request.path,
         translation.get_language(),
         settings.EVIDENCE_MAX_FILES,
         settings.EVIDENCE_MAX_FILE_BYTES,
+        settings.QUICK_EXIT_URL,
     )
-    if key not in _QUESTIONS:
-        context = {"form": form, "locations": locations}
-        _QUESTIONS[key] = render_to_string(
-            "intake/_report_questions.html", context, request=request
+    if not cacheable or key not in _BLANK_PAGES:
+        form = ReportForm(
+            initial={
+                "submission_token": tokens["submission_token"],
+                "contact_language": _language(),
+            }
         )
-    return _QUESTIONS[key]
+        response = _report_page(request, form, LocationFormSet(prefix="locations"))
+        if cacheable and response.status_code == 200:
+            html = response.content.decode()
+            parts, holes, end = [], [], 0
+            for match in _TOKEN_VALUE.finditer(html):
+                parts.append(html[end : match.start(2)])
+                holes.append(match.group(1))
+                end = match.end(2)
+            parts.append(html[end:])
+            if "submission_token" in holes:
+                _BLANK_PAGES[key] = parts, holes
+        return response
+    parts, holes = _BLANK_PAGES[key]
+    filled = (tokens[hole] + part for hole, part in zip(holes, parts[1:], strict=True))
+    return HttpResponse(parts[0] + "".join(filled))
 
 
 def _report_page(request, form, locations, status: int | None = None) -> HttpResponse:
@@ -123,7 +147,6 @@ def _report_page(request, form, locations, status: int | None = None) -> HttpRes
             "form": form,
             "locations": locations,
             "error_summary": summary,
-            "questions": questions_html(request, form, locations),
             # How few answers are needed: the questions marked with *.
             "required_count": sum(
                 1 for field in form.fields.values() if field.required and not field.widget.is_hidden
@@ -173,13 +196,7 @@ def _try_again_in(seconds: int) -> str:
 def report(request: HttpRequest) -> HttpResponse:
     language = _language()
     if request.method == "GET":
-        form = ReportForm(
-            initial={
-                "submission_token": receipts.new_submission_token(),
-                "contact_language": language,
-            }
-        )
-        return _report_page(request, form, LocationFormSet(prefix="locations"))
+        return _blank_report_page(request)
 
     form = ReportForm(request.POST, request.FILES)
     locations = LocationFormSet(request.POST, prefix="locations")

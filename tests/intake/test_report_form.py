@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -54,9 +55,12 @@ def test_the_form_is_served_in_each_language_with_a_fresh_token(client, language
     second = client.get(_url(language))
     assert first.status_code == 200
     assert f'<html lang="{language}">' in first.content.decode()
-    token = first.context["form"].initial["submission_token"]
-    assert token != second.context["form"].initial["submission_token"]
-    assert first.context["form"].initial["contact_language"] == language
+    pages = first.content.decode(), second.content.decode()
+    tokens = [re.search(r'name="submission_token" value="([^"]+)"', page)[1] for page in pages]
+    assert tokens[0] != tokens[1]
+    for page in pages:  # the first rendered in full, the second from the process's copy
+        chosen = re.search(r'name="contact_language"[^>]*>(.*?)</select>', page, re.S)[1]
+        assert re.findall(r'<option value="(\w+)"[^>]*selected', chosen) == [language]
     assert _translated(language, "Send my report") in first.content.decode()
 
 
@@ -411,27 +415,58 @@ def test_the_form_says_how_few_answers_it_needs(client):
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
-def test_the_questions_rendered_once_are_the_page_rendered_in_full(client, settings, language):
-    """The unanswered questions come from the process's copy (intake.views._QUESTIONS):
-    the page is the same, byte for byte, as one rendered in full, tokens aside."""
+def test_the_blank_form_rendered_once_is_the_page_rendered_in_full(client, settings, language):
+    """The blank form comes from the process's copy (intake.views._BLANK_PAGES): the
+    page is the same, byte for byte, as one rendered in full, and its tokens are new
+    on every request and accepted."""
     from intake import views
 
-    def page() -> str:
-        html = client.get(_url(language)).content.decode()
-        return re.sub(
-            r'(name="(?:csrfmiddlewaretoken|submission_token)" value=")[^"]+', r"\1", html
-        )
+    token_values = re.compile(r'name="(?:csrfmiddlewaretoken|submission_token)" value="([^"]+)')
 
-    views._QUESTIONS.clear()
+    def page() -> tuple[str, list[str]]:
+        html = client.get(_url(language)).content.decode()
+        return token_values.sub("", html), token_values.findall(html)
+
+    views._BLANK_PAGES.clear()
     settings.DEBUG = True  # rendered in full, every time
-    full = page()
+    full, _tokens = page()
     settings.DEBUG = False
-    first, cached = page(), page()
+    (first, first_tokens), (cached, cached_tokens) = page(), page()
     assert full == first == cached
-    assert any(key[0] == language for key in views._QUESTIONS)
+    assert any(key[1] == language for key in views._BLANK_PAGES)
+    assert len(cached_tokens) == 2 and not set(first_tokens) & set(cached_tokens)
+    # The copy's tokens work: a report sent from it is saved.
+    csrf, submission = cached_tokens
+    data = report_data(submission_token=submission, csrfmiddlewaretoken=csrf)
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client.cookies
+    answer = strict.post(_url(language), data)
+    assert answer.status_code == 200 and "data-receipt-code" in answer.content.decode()
     # A form sent back with answers is rendered with them, never from the copy.
     answered = client.post(_url(language), report_data(description="", reporter_name="Zoë K"))
     assert answered.status_code == 400 and "Zoë K" in answered.content.decode()
+
+
+def test_a_visitor_with_a_session_gets_the_page_rendered_in_full(client, settings):
+    """A session may hold a message for the next page: the process's copy, which holds
+    none, is only for visitors without one."""
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.session import SessionStorage
+    from django.http import HttpRequest, HttpResponse
+
+    from intake import views
+
+    settings.DEBUG = False
+    views._BLANK_PAGES.clear()
+    client.get(_url("en"))
+    assert views._BLANK_PAGES  # the copy is made
+    request = HttpRequest()
+    request.session = client.session  # a session, and its cookie in the client
+    storage = SessionStorage(request)
+    storage.add(constants.INFO, "Your message was sent.")
+    storage.update(HttpResponse())
+    request.session.save()
+    assert "Your message was sent." in client.get(_url("en")).content.decode()
 
 
 def test_a_report_is_saved_in_few_statements_with_the_counter_locked_last(client, users):

@@ -40,7 +40,8 @@ errors. Then the ratios the Institute's targets are written in: form GET through
 estimated as clients / mean POST latency; target >= 20 %), p95 of the whole flow at 16
 clients (target < 150 ms). Also the SQL statements one report POST runs (counted
 in-process with CaptureQueriesContext and the test client, on the same database and
-settings) and the workers' resident memory before and after.
+settings) and the workers' resident memory before and after. With ``--submissions N``,
+then N whole submissions at 16 clients with the workers' memory at every fifth of them.
 
     . /tmp/devsvc.env; .venv/bin/python bench/public_load.py --seconds 4
 
@@ -621,6 +622,43 @@ def run_cell(
     )
 
 
+def soak(server: Server, total: int, clients: int = 16, checkpoints: int = 5) -> None:
+    """``total`` whole submissions from ``clients`` threads, with the workers' resident
+    memory printed at every ``total / checkpoints``: a worker that kept something per
+    report would grow from line to line."""
+    print(f"\n{total} submissions, {clients} clients: workers' resident memory (RSS)")
+    print(f"  {0:>7} submissions: {describe_memory(server)}", flush=True)
+    lock = threading.Lock()
+    done = errors = 0
+    step = max(1, total // checkpoints)
+    started = time.perf_counter()
+
+    def client() -> None:
+        nonlocal done, errors
+        while True:
+            with lock:
+                if done + errors >= total:
+                    return
+            try:
+                outcome = full_submission(server.port)
+            except (OSError, http.client.HTTPException):
+                outcome = Outcome(False)
+            with lock:
+                if outcome.ok:
+                    done += 1
+                    if done % step == 0:
+                        print(f"  {done:>7} submissions: {describe_memory(server)}", flush=True)
+                else:
+                    errors += 1
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(f"  {done} receipts, {errors} errors in {time.perf_counter() - started:.0f} s")
+
+
 # --- Figures ------------------------------------------------------------------------------
 
 
@@ -797,6 +835,12 @@ def parse_arguments() -> argparse.Namespace:
         default=2,
         help="coordinator accounts, each alerted of every report as in production (2)",
     )
+    parser.add_argument(
+        "--submissions",
+        type=int,
+        default=0,
+        help="then this many whole submissions, printing the workers' memory (0: none)",
+    )
     arguments = parser.parse_args()
     arguments.clients = [int(value) for value in arguments.clients.split(",")]
     return arguments
@@ -911,6 +955,8 @@ def main() -> None:
         print("\nResident memory (RSS)")
         for (server_name, moment), sizes in memory.items():
             print(f"  {server_name:<8} {moment + ':':<21} {sizes}")
+        if arguments.submissions:
+            soak(app, arguments.submissions)
     except KeyboardInterrupt:
         print("\nInterrupted: cleaning up.", file=sys.stderr)
         raise SystemExit(130) from None

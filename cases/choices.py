@@ -211,11 +211,13 @@ class NotificationKind(models.TextChoices):
     SURGE = "surge", _("Unusually many reports at once")
     ROLE_CHANGED = "role_changed", _("A staff role was changed")
     FACTORS_RESET = "factors_reset", _("Your second factors were reset")
+    EVIDENCE_ALTERED = "evidence_altered", _("An evidence file failed its integrity check")
 
 
 class AccessAction(models.TextChoices):
     VIEW = "view", _("Viewed the dossier")
     DOWNLOAD = "download", _("Downloaded a file")
+    HASHES = "hashes", _("Downloaded the files' hashes")
     CHANGE = "change", _("Changed the dossier")
 
 

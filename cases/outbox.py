@@ -211,6 +211,23 @@ def _once_an_hour(kind: str, *, at, dossier: Dossier | None = None) -> list[Outb
     return [message for message in queued if message is not None]  # None: already queued
 
 
+def notify_evidence_altered(*, dossier: Dossier, evidence_id: int) -> list[OutboxMessage]:
+    """Tell each coordinator that a file of the dossier failed its integrity check
+    (cases.custody): once per file and coordinator, however often it is asked for."""
+    queued = [
+        _enqueue_once(
+            kind=NotificationKind.EVIDENCE_ALTERED,
+            recipient=user.email,
+            language=mail_language(user),
+            dossier=dossier,
+            staff_member=user,
+            once_key=f"altered:{evidence_id}:{user.pk}",
+        )
+        for user in coordinators_to_alert()
+    ]
+    return [message for message in queued if message is not None]
+
+
 def digest_key(user, day) -> str:
     return f"digest:{user.pk}:{day.isoformat()}"
 

@@ -92,7 +92,8 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     Erased: the personal fields of the dossier and the hashes of its receipt code and
     form submission (the code stops working), the address and platform name of every
     content location, to whom each takedown request was sent, the text of notes and
-    messages, the evidence files (from disk once the transaction commits), and the
+    messages, the evidence files (from disk once the transaction commits) with their
+    fingerprints (a count of them is kept), and the
     recipient of every notification about the dossier; notifications not sent yet are
     settled, so nothing is mailed later. Kept: the reference, every coded column, dates,
     status, takedowns and referrals as codes, the access log and the timeline's events
@@ -116,6 +117,8 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     dossier.receipt_hash = None
     dossier.submission_hash = None
     dossier.anonymised_at = at
+    files = _evidence_delete(dossier)
+    dossier.evidence_files_erased = files
     dossier._history_user = by
     dossier.save(
         update_fields=[
@@ -123,6 +126,7 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
             "receipt_hash",
             "submission_hash",
             "anonymised_at",
+            "evidence_files_erased",
             "updated_at",
         ]
     )
@@ -132,7 +136,6 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     DossierEvent.objects.filter(dossier=dossier).update(note="")
     outbox_settle(dossier=dossier, at=at)
     OutboxMessage.objects.filter(dossier=dossier).update(recipient="")
-    files = _evidence_delete(dossier)
     DossierEvent.objects.create(dossier=dossier, kind=EventKind.ANONYMISED, actor=by, at=at)
     logger.info("dossier %s anonymised (%d evidence files to delete)", dossier.pk, files)
     return dossier

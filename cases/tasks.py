@@ -26,6 +26,20 @@ def reencrypt_personal_data() -> int:
     return values + files
 
 
+@shared_task
+def fingerprint_evidence() -> int:
+    """Record the fingerprints of files received before they were recorded at upload."""
+    from .custody import record_missing_fingerprints
+
+    result = record_missing_fingerprints()
+    logger.info(
+        "fingerprints recorded for %d evidence files, %d unreadable",
+        result.recorded,
+        result.unreadable,
+    )
+    return result.recorded
+
+
 @shared_task(ignore_result=True)
 def deliver_outbox_messages(message_ids: list[int]) -> None:
     """The messages one transaction wrote, each sent (or left to the sweep) on its own:

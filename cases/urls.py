@@ -25,6 +25,11 @@ urlpatterns = [
     path("<int:pk>/contact/", actions.dossier_contact, name="dossier-contact"),
     path("<int:pk>/takedowns/", actions.takedown_create, name="takedown-create"),
     path(
+        "<int:pk>/takedowns/<int:takedown_pk>/hashes.<str:fmt>",
+        views.takedown_hashes,
+        name="takedown-hashes",
+    ),
+    path(
         "<int:pk>/takedowns/<int:takedown_pk>/outcome/",
         actions.takedown_outcome,
         name="takedown-outcome",

@@ -3,13 +3,16 @@ change goes through a service in cases.services."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,7 +25,9 @@ from institute.text import render_text
 from . import message_templates, receipts, services
 from .access import dossier_for, record_access, staff_view, visible_dossier, visible_dossiers
 from .choices import AccessAction, Language, Priority
+from .custody import EvidenceAltered, received_bytes, report_altered
 from .errors import ActionRefused
+from .fingerprints import hash_list
 from .forms import (
     AssignForm,
     ContactForm,
@@ -192,10 +197,21 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @staff_view()
-def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
-    """A file of the dossier, as an attachment (never shown inline), logged."""
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """A file of the dossier, as an attachment (never shown inline), logged; only if it
+    is the file that was received (cases.custody)."""
     dossier = visible_dossier(request.user, pk, request=request)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
+    try:
+        data = received_bytes(evidence)
+    except EvidenceAltered as problem:
+        report_altered(evidence, problem, user=request.user, request=request)
+        return render(
+            request,
+            "cases/evidence_refused.html",
+            {"dossier": dossier, "evidence": evidence},
+            status=409,
+        )
     record_access(
         user=request.user, dossier=dossier, action=AccessAction.DOWNLOAD, evidence=evidence
     )
@@ -203,11 +219,41 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     # The file's own name is personal data: the download is named after the dossier.
     name = f"{dossier.reference}-{evidence.pk}{extension}"
     return FileResponse(
-        evidence.file.open("rb"),
+        io.BytesIO(data),
         as_attachment=True,
         filename=name,
         content_type=evidence.content_type,
     )
+
+
+HASH_LIST_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+@require_GET
+@staff_view()
+def takedown_hashes(request: HttpRequest, pk: int, takedown_pk: int, fmt: str) -> HttpResponse:
+    """The hashes of the dossier's files, for the platform a takedown request went to:
+    with them it can block the same files (SHA-256) and the same pictures (PDQ) when
+    they are uploaded again, without ever receiving them. One line per file and
+    algorithm; nothing else about the dossier. Logged."""
+    if fmt not in HASH_LIST_FORMATS:
+        raise Http404
+    dossier = visible_dossier(request.user, pk, request=request)
+    takedown = get_object_or_404(TakedownRequest, pk=takedown_pk, dossier=dossier)
+    lines = hash_list(dossier)
+    record_access(user=request.user, dossier=dossier, action=AccessAction.HASHES)
+    if fmt == "json":
+        content = json.dumps({"hashes": lines}, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["algorithm", "hash", "quality"])
+        writer.writeheader()
+        writer.writerows(lines)
+        content = buffer.getvalue()
+    response = HttpResponse(content, content_type=HASH_LIST_FORMATS[fmt])
+    name = f"{dossier.reference}-{takedown.pk}-hashes.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_GET

@@ -57,6 +57,7 @@ class SecurityEventKind(models.TextChoices):
     ROLE_REFUSED = "role_refused", _("Role request refused")
     ROLE_REMOVED = "role_removed", _("Role removed")
     ACCESS_REFUSED = "access_refused", _("Access refused")
+    EVIDENCE_ALTERED = "evidence_altered", _("Evidence file altered or unreadable")
     ACCOUNT_CREATED = "account_created", _("Account created")
     ACCOUNT_CHANGED = "account_changed", _("Account changed by an administrator")
 

@@ -226,6 +226,10 @@ class Dossier(models.Model):
     first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
     # When retention erased the personal data; the coded columns stay for statistics.
     anonymised_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+    # How many evidence files retention erased (with their fingerprints): a count only.
+    evidence_files_erased = models.PositiveSmallIntegerField(
+        _("evidence files erased"), default=0, editable=False
+    )
     priority = models.CharField(
         _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
     )

@@ -65,6 +65,11 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     from_reporter = models.BooleanField(default=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Fingerprints (cases.fingerprints), computed in memory from the bytes received and
+    # written with the row: never shown to the public, shared with platforms as hashes.
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    pdq = models.CharField(_("PDQ hash"), max_length=64, blank=True)
+    pdq_quality = models.PositiveSmallIntegerField(_("PDQ quality"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence file")

@@ -13,7 +13,7 @@ from ..models import ContentLocation, DossierEvent
 from ..outbox import notify_reporter_added
 from ..storage import files_removed_on_failure
 from .base import locked
-from .receiving import evidence_attach
+from .receiving import evidence_attach, fingerprint_uploads
 
 
 def reporter_followup_add(
@@ -33,6 +33,7 @@ def reporter_followup_add(
     """
     now = timezone.now()
     events = []
+    fingerprints = fingerprint_uploads(uploads)  # before the lock
     with files_removed_on_failure() as saved, transaction.atomic():
         dossier = locked(dossier_id)
         if message.strip():
@@ -50,7 +51,9 @@ def reporter_followup_add(
             location.save()
             events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.LOCATION_ADDED))
         if uploads:
-            evidence_attach(dossier=dossier, uploads=uploads, saved=saved)
+            evidence_attach(
+                dossier=dossier, uploads=uploads, saved=saved, fingerprints=fingerprints
+            )
             events.append(DossierEvent(dossier=dossier, at=now, kind=EventKind.EVIDENCE_ADDED))
         for event in events:
             event.save()

@@ -24,7 +24,8 @@ from .. import receipts
 from ..choices import Channel, EventKind
 from ..deadlines import first_contact_due
 from ..errors import ActionRefused, EvidenceNotStored
-from ..evidence import check_evidence_files
+from ..evidence import check_evidence_files, sniff
+from ..fingerprints import Fingerprint, fingerprint
 from ..models import ContentLocation, Dossier, DossierEvent, Evidence, ReferenceCounter
 from ..models.checks import check_constraints
 from ..outbox import coordinators_to_alert, notify_new_report
@@ -118,14 +119,17 @@ def evidence_attach(
     uploads: Sequence[UploadedFile],
     saved: list[str],
     from_reporter: bool = True,
+    fingerprints: Sequence[Fingerprint] | None = None,
 ) -> list[Evidence]:
-    """Check and store evidence files for a saved dossier.
+    """Check and store evidence files for a saved dossier, each with its fingerprints.
 
     Appends every stored file's name to ``saved`` (see ``files_removed_on_failure``)
     so the caller can take the files back if its transaction fails. Runs inside the
     caller's transaction, which holds the dossier's row lock from here on, so the
     dossier's limits on files (``EVIDENCE_MAX_FILES_PER_DOSSIER`` and
     ``EVIDENCE_MAX_MB_PER_DOSSIER``) hold however many posts arrive at once.
+    ``fingerprints``: those of ``uploads`` (``fingerprint_uploads``), computed before
+    the transaction so that no lock waits on them; computed here when not given.
     """
     if not uploads:
         return []
@@ -133,14 +137,19 @@ def evidence_attach(
     signatures = check_evidence_files(list(uploads))
     if uploads:
         check_dossier_evidence_room(dossier=dossier, uploads=uploads)
+    if fingerprints is None:
+        fingerprints = fingerprint_uploads(uploads)
     attached = []
-    for upload, signature in zip(uploads, signatures, strict=True):
+    for upload, signature, prints in zip(uploads, signatures, fingerprints, strict=True):
         evidence = Evidence(
             dossier=dossier,
             original_name=upload.name[:255],
             content_type=signature.content_type,
             size=upload.size,
             from_reporter=from_reporter,
+            sha256=prints.sha256,
+            pdq=prints.pdq,
+            pdq_quality=prints.pdq_quality,
         )
         try:
             evidence.file.save(signature.extension, upload, save=False)
@@ -157,6 +166,19 @@ def evidence_attach(
         evidence.save()
         attached.append(evidence)
     return attached
+
+
+def fingerprint_uploads(uploads: Sequence[UploadedFile]) -> list[Fingerprint]:
+    """The fingerprints of files about to be stored, from their bytes in memory (a file
+    the checks will refuse gets a SHA-256 only: the checks say why)."""
+    prints = []
+    for upload in uploads:
+        upload.seek(0)
+        data = upload.read()
+        upload.seek(0)
+        signature = sniff(data[:16])
+        prints.append(fingerprint(data, signature.content_type if signature else ""))
+    return prints
 
 
 def check_dossier_evidence_room(*, dossier: Dossier, uploads: Sequence[UploadedFile]) -> None:
@@ -245,12 +267,19 @@ def report_submit(
     dossier.received_in_surge = surge
     dossier.receipt_hash = receipts.receipt_hash(code)
     dossier.submission_hash = receipts.submission_hash(submission_token)
-    # Read before the transaction, which holds the reference counter's lock.
+    # Read and computed before the transaction, which holds the reference counter's lock.
     coordinators = [] if surge else list(coordinators_to_alert())
+    fingerprints = fingerprint_uploads(uploads)
     try:
         with files_removed_on_failure() as saved, transaction.atomic():
             dossier_create(dossier=dossier, locations=locations, by=by)
-            evidence_attach(dossier=dossier, uploads=uploads, saved=saved, from_reporter=by is None)
+            evidence_attach(
+                dossier=dossier,
+                uploads=uploads,
+                saved=saved,
+                from_reporter=by is None,
+                fingerprints=fingerprints,
+            )
             notify_new_report(dossier=dossier, coordinators=coordinators)
     except (IntegrityError, ValidationError):
         # A concurrent post of the same form may have won the race on submission_hash:

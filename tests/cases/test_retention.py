@@ -336,7 +336,9 @@ def test_every_coded_column_and_coded_row_stays(closed, users, django_capture_on
         dossier_anonymise(dossier, by=users["coordinator"])
     after = _coded(dossier)
 
-    assert after["dossier"] == before["dossier"]
+    # The files are counted: the one coded column anonymisation writes.
+    assert before["dossier"]["evidence_files_erased"] == 0
+    assert after["dossier"] == {**before["dossier"], "evidence_files_erased": len(_names)}
     for part in ["locations", "takedowns", "referrals"]:
         assert after[part] == before[part], part
     # The download stays logged; the file it named is gone.

@@ -128,6 +128,18 @@ URLS = [
         None,
         "dossier",
     ),
+    *[
+        (
+            f"hashes-{fmt}",
+            "get",
+            lambda w, fmt=fmt: reverse(
+                "cases:takedown-hashes", args=[w["dossier"].pk, w["takedown"].pk, fmt]
+            ),
+            None,
+            "dossier",
+        )
+        for fmt in ("csv", "json")
+    ],
     (
         "request-text",
         "get",

@@ -1,4 +1,18 @@
 # Production image: gunicorn for the web, the same image for the Celery worker and beat.
+
+# Wheels are built in a stage of their own: pdqhash (the evidence files' perceptual hash)
+# is compiled from source, and the compiler stays out of the image that runs.
+FROM python:3.11-slim AS wheels
+RUN apt-get update && apt-get install -y --no-install-recommends g++ \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+COPY pyproject.toml README.md ./
+COPY institute ./institute
+COPY cases ./cases
+COPY intake ./intake
+COPY reporting ./reporting
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,7 +36,8 @@ COPY reporting ./reporting
 COPY templates ./templates
 COPY locale ./locale
 COPY manage.py ./
-RUN pip install . && rm -rf build *.egg-info
+COPY --from=wheels /wheels /wheels
+RUN pip install --no-index --find-links /wheels institute-cases && rm -rf /wheels
 
 # Static files are collected at build time under the production settings (so whitenoise
 # gets its manifest) with throwaway secrets: the real ones only ever exist in the

@@ -212,12 +212,14 @@ class NotificationKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("A staff role was changed")
     FACTORS_RESET = "factors_reset", _("Your second factors were reset")
     EVIDENCE_ALTERED = "evidence_altered", _("An evidence file failed its integrity check")
+    SAME_IMAGE = "same_image", _("The same image in another dossier")
 
 
 class AccessAction(models.TextChoices):
     VIEW = "view", _("Viewed the dossier")
     DOWNLOAD = "download", _("Downloaded a file")
     HASHES = "hashes", _("Downloaded the files' hashes")
+    REVEAL = "reveal", _("Looked at a file clearly")
     CHANGE = "change", _("Changed the dossier")
 
 

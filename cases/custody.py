@@ -105,6 +105,12 @@ def record_missing_fingerprints(*, batch_size: int = 100, advance=lambda count: 
             result.recorded += (
                 missing_fingerprints()
                 .filter(pk=evidence.pk)
-                .update(sha256=prints.sha256, pdq=prints.pdq, pdq_quality=prints.pdq_quality)
+                .update(
+                    sha256=prints.sha256,
+                    pdq=prints.pdq,
+                    pdq_quality=prints.pdq_quality,
+                    phash=prints.phash,
+                    matched_at=None,  # to be compared with the other dossiers' files
+                )
             )
             advance(1)

@@ -211,21 +211,37 @@ def _once_an_hour(kind: str, *, at, dossier: Dossier | None = None) -> list[Outb
     return [message for message in queued if message is not None]  # None: already queued
 
 
-def notify_evidence_altered(*, dossier: Dossier, evidence_id: int) -> list[OutboxMessage]:
-    """Tell each coordinator that a file of the dossier failed its integrity check
-    (cases.custody): once per file and coordinator, however often it is asked for."""
+def _to_coordinators_once(kind: str, *, dossier: Dossier, key: str) -> list[OutboxMessage]:
+    """One message of ``kind`` to each coordinator, once per ``key`` and coordinator."""
     queued = [
         _enqueue_once(
-            kind=NotificationKind.EVIDENCE_ALTERED,
+            kind=kind,
             recipient=user.email,
             language=mail_language(user),
             dossier=dossier,
             staff_member=user,
-            once_key=f"altered:{evidence_id}:{user.pk}",
+            once_key=f"{key}:{user.pk}",
         )
         for user in coordinators_to_alert()
     ]
     return [message for message in queued if message is not None]
+
+
+def notify_evidence_altered(*, dossier: Dossier, evidence_id: int) -> list[OutboxMessage]:
+    """Tell each coordinator that a file of the dossier failed its integrity check
+    (cases.custody): once per file and coordinator, however often it is asked for."""
+    return _to_coordinators_once(
+        NotificationKind.EVIDENCE_ALTERED, dossier=dossier, key=f"altered:{evidence_id}"
+    )
+
+
+def notify_same_image(*, dossier: Dossier, evidence_id: int) -> list[OutboxMessage]:
+    """Tell each coordinator that a file just received in the dossier also appears in
+    another dossier (cases.matching): once per file and coordinator. The mail names only
+    this dossier; its page says where else (to those who may see it)."""
+    return _to_coordinators_once(
+        NotificationKind.SAME_IMAGE, dossier=dossier, key=f"same:{evidence_id}"
+    )
 
 
 def digest_key(user, day) -> str:

@@ -41,6 +41,15 @@ def fingerprint_evidence() -> int:
 
 
 @shared_task(ignore_result=True)
+def match_evidence() -> int:
+    """Compare the files not compared yet with those of other dossiers (cases.matching);
+    after each upload's commit, and every few minutes as a sweep."""
+    from .matching import match_pending
+
+    return match_pending()
+
+
+@shared_task(ignore_result=True)
 def deliver_outbox_messages(message_ids: list[int]) -> None:
     """The messages one transaction wrote, each sent (or left to the sweep) on its own:
     one that fails in an unexpected way does not keep the others back."""

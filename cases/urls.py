@@ -46,4 +46,14 @@ urlpatterns = [
         name="referral-outcome",
     ),
     path("<int:pk>/files/<int:evidence_pk>/", views.evidence_download, name="evidence-download"),
+    path(
+        "<int:pk>/files/<int:evidence_pk>/preview.png",
+        views.evidence_preview,
+        name="evidence-preview",
+    ),
+    path(
+        "<int:pk>/files/<int:evidence_pk>/clearly.jpg",
+        views.evidence_reveal,
+        name="evidence-reveal",
+    ),
 ]

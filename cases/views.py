@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from institute.models import SecurityEvent, SecurityEventKind
+from institute.models import SecurityEvent, SecurityEventKind, hides_previews
 from institute.roles import Role, has_role
 from institute.text import render_text
 
@@ -27,7 +27,7 @@ from .access import dossier_for, record_access, staff_view, visible_dossier, vis
 from .choices import AccessAction, Language, Priority
 from .custody import EvidenceAltered, received_bytes, report_altered
 from .errors import ActionRefused
-from .fingerprints import hash_list
+from .fingerprints import IMAGE_TYPES, hash_list
 from .forms import (
     AssignForm,
     ContactForm,
@@ -43,7 +43,9 @@ from .forms import (
     TakedownOutcomeForm,
     TriageForm,
 )
+from .matching import matches_seen_by
 from .models import AccessLogEntry, ContentLocation, Dossier, Evidence, Referral, TakedownRequest
+from .previews import blurred_preview, clear_picture, previewable
 from .report_form import LocationFormSet
 from .timeline import timeline
 from .workflow import STATUS_MOVES, Action, actions_allowed, refusal
@@ -110,6 +112,19 @@ def _coordinators_view(dossier: Dossier) -> dict:
     }
 
 
+def _evidence_shown(dossier: Dossier, user) -> list[Evidence]:
+    """The dossier's files, each with whether it has a preview and the other dossiers
+    it also appears in (by reference where this person may see them)."""
+    files = list(Evidence.objects.filter(dossier=dossier))
+    elsewhere = matches_seen_by(user, files)
+    for file in files:
+        # An image that could not be read at upload has no PDQ: no preview to draw.
+        unread = file.content_type in IMAGE_TYPES and file.sha256 and not file.pdq
+        file.previewable = previewable(file.content_type) and not unread
+        file.elsewhere = elsewhere.get(file.pk, [])
+    return files
+
+
 def detail_page(
     request: HttpRequest, dossier: Dossier, bound: dict | None = None, status: int = 200
 ) -> HttpResponse:
@@ -131,7 +146,8 @@ def detail_page(
     context = {
         "dossier": dossier,
         "locations": locations,
-        "evidence": Evidence.objects.filter(dossier=dossier),
+        "evidence": _evidence_shown(dossier, request.user),
+        "hide_previews": hides_previews(request.user),
         "referrals": referrals,
         "suggested_referrals": services.referrals_suggested(dossier, referrals),
         "timeline": timeline(dossier),
@@ -200,18 +216,9 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     """A file of the dossier, as an attachment (never shown inline), logged; only if it
     is the file that was received (cases.custody)."""
-    dossier = visible_dossier(request.user, pk, request=request)
-    evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
-    try:
-        data = received_bytes(evidence)
-    except EvidenceAltered as problem:
-        report_altered(evidence, problem, user=request.user, request=request)
-        return render(
-            request,
-            "cases/evidence_refused.html",
-            {"dossier": dossier, "evidence": evidence},
-            status=409,
-        )
+    dossier, evidence, data = _evidence_or_refusal(request, pk, evidence_pk)
+    if isinstance(data, HttpResponse):
+        return data
     record_access(
         user=request.user, dossier=dossier, action=AccessAction.DOWNLOAD, evidence=evidence
     )
@@ -224,6 +231,54 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRe
         filename=name,
         content_type=evidence.content_type,
     )
+
+
+def _evidence_or_refusal(request: HttpRequest, pk: int, evidence_pk: int):
+    """The dossier, the file and its bytes as received; or the refusal to send."""
+    dossier = visible_dossier(request.user, pk, request=request)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, dossier=dossier)
+    try:
+        return dossier, evidence, received_bytes(evidence)
+    except EvidenceAltered as problem:
+        report_altered(evidence, problem, user=request.user, request=request)
+        refusal = render(
+            request,
+            "cases/evidence_refused.html",
+            {"dossier": dossier, "evidence": evidence},
+            status=409,
+        )
+        return dossier, evidence, refusal
+
+
+@require_GET
+@staff_view()
+def evidence_preview(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """The file's blurred, grey preview (part of the dossier page, whose opening is
+    logged); 404 when the file cannot be drawn."""
+    _dossier, evidence, data = _evidence_or_refusal(request, pk, evidence_pk)
+    if isinstance(data, HttpResponse):
+        return data
+    preview = blurred_preview(data, evidence.content_type)
+    if preview is None:
+        raise Http404
+    return HttpResponse(preview, content_type="image/png")
+
+
+@require_GET
+@staff_view()
+def evidence_reveal(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """The picture shown clearly, when a person chooses to look: logged like a
+    download. A new JPEG drawn from the file (no metadata), shown inline."""
+    dossier, evidence, data = _evidence_or_refusal(request, pk, evidence_pk)
+    if isinstance(data, HttpResponse):
+        return data
+    picture = clear_picture(data, evidence.content_type)
+    if picture is None:
+        raise Http404
+    record_access(user=request.user, dossier=dossier, action=AccessAction.REVEAL, evidence=evidence)
+    response = HttpResponse(picture, content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="{dossier.reference}-{evidence.pk}.jpg"'
+    return response
 
 
 HASH_LIST_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -251,7 +306,7 @@ def takedown_hashes(request: HttpRequest, pk: int, takedown_pk: int, fmt: str) -
         writer.writerows(lines)
         content = buffer.getvalue()
     response = HttpResponse(content, content_type=HASH_LIST_FORMATS[fmt])
-    name = f"{dossier.reference}-{takedown.pk}-hashes.{fmt}"
+    name = f"hashes-{takedown.pk}.{fmt}"  # nothing of the dossier, not even its reference
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -20,6 +20,15 @@ class StaffProfile(models.Model):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    # Evidence previews (blurred, grey) start hidden, for those who prefer to open each.
+    hide_previews = models.BooleanField(
+        _("start with the previews of images hidden"),
+        default=False,
+        help_text=_(
+            "The dossier page then shows no preview until you open it; images are always "
+            "blurred and grey until you choose to look."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff settings")
@@ -35,6 +44,14 @@ def mail_language(user) -> str:
         return user.staff_profile.language
     except StaffProfile.DoesNotExist:
         return settings.LANGUAGE_CODE
+
+
+def hides_previews(user) -> bool:
+    """Whether a staff member chose to start with the previews of images hidden."""
+    try:
+        return user.staff_profile.hide_previews
+    except StaffProfile.DoesNotExist:
+        return False
 
 
 class SecurityEventKind(models.TextChoices):

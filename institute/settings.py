@@ -301,6 +301,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=DIGEST_HOUR),
     },
+    # Evidence files compared with other dossiers' when their task was lost (cases.matching).
+    "match-evidence": {"task": "cases.tasks.match_evidence", "schedule": 300.0},
     # The statistics' daily counts, folded together at night (see reporting.rollups).
     "compact-daily-counts": {
         "task": "reporting.tasks.compact_daily_counts",

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -14,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import staff_view
 
-from .models import RoleRequest, RoleRequestStatus, SecurityEventKind, StaffSession
+from .models import (
+    RoleRequest,
+    RoleRequestStatus,
+    SecurityEventKind,
+    StaffProfile,
+    StaffSession,
+)
 from .roles import HANDLING_ROLES, Role, roles_of
 from .security import security_log
 from .signin import end_sessions
@@ -96,4 +103,29 @@ def staff_roles(request: HttpRequest) -> HttpResponse:
             .order_by("user__username", "-signed_in_at"),
             "roles": dict(Role.choices),
         },
+    )
+
+
+class StaffSettingsForm(forms.ModelForm):
+    class Meta:
+        model = StaffProfile
+        fields = ["language", "hide_previews"]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_settings(request: HttpRequest) -> HttpResponse:
+    """A staff member's own settings: the language of the system's mails to them, and
+    whether the previews of evidence images start hidden."""
+    profile, _created = StaffProfile.objects.get_or_create(user=request.user)
+    form = StaffSettingsForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings are saved."))
+        return redirect("staff-settings")
+    return render(
+        request,
+        "institute/staff_settings.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
     )

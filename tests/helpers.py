@@ -47,6 +47,25 @@ def png(tail: bytes = b"") -> bytes:
 PNG = png()
 
 
+def photo_png(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A real, decodable PNG picture (a colour gradient), for what draws images."""
+    import io
+
+    from PIL import Image
+
+    width, height = size
+    image = Image.new("RGB", size)
+    image.putdata(
+        [(x * 255 // width, y * 255 // height, 128) for y in range(height) for x in range(width)]
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PHOTO_PNG = photo_png()
+
+
 def enter_password(page, origin: str, username: str, password: str | None = None) -> None:
     """The staff sign-in page's first step, in a browser tab (Playwright): the demo
     password unless another is given. The page then asks for the second step."""

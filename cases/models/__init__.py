@@ -19,6 +19,7 @@ from .dossier import (
 from .holdings import (
     ContentLocation,
     Evidence,
+    EvidenceMatch,
     Referral,
     TakedownQuerySet,
     TakedownRequest,
@@ -38,6 +39,7 @@ __all__ = [
     "DossierEvent",
     "DossierQuerySet",
     "Evidence",
+    "EvidenceMatch",
     "MessageTemplate",
     "OutboxMessage",
     "ReferenceCounter",

@@ -70,14 +70,44 @@ class Evidence(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
     pdq = models.CharField(_("PDQ hash"), max_length=64, blank=True)
     pdq_quality = models.PositiveSmallIntegerField(_("PDQ quality"), null=True, blank=True)
+    phash = models.BigIntegerField(_("pHash"), null=True, blank=True)
+    # When it was compared with the files of other dossiers (cases.matching): after the
+    # commit that stored it, by a task; a sweep takes any the task missed.
+    matched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
         ordering = ["uploaded_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(matched_at__isnull=True), name="evidence_unmatched_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.content_type} ({self.size} bytes)"
+
+
+class EvidenceMatch(models.Model):
+    """A file of one dossier that is the same file, or shows the same picture, as a
+    file of another dossier (cases.matching). Written both ways round; gone with either
+    file (retention erases them with their fingerprints)."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="matches")
+    other = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="+")
+    identical = models.BooleanField(_("the same file"), default=False)
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("the same image in another dossier")
+        verbose_name_plural = _("the same images in other dossiers")
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "other"], name="evidence_match_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} ~ {self.other_id}"
 
 
 def _takedown_due(now) -> Q:

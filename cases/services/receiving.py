@@ -26,6 +26,7 @@ from ..deadlines import first_contact_due
 from ..errors import ActionRefused, EvidenceNotStored
 from ..evidence import check_evidence_files, sniff
 from ..fingerprints import Fingerprint, fingerprint
+from ..matching import match_after_commit
 from ..models import ContentLocation, Dossier, DossierEvent, Evidence, ReferenceCounter
 from ..models.checks import check_constraints
 from ..outbox import coordinators_to_alert, notify_new_report
@@ -150,6 +151,7 @@ def evidence_attach(
             sha256=prints.sha256,
             pdq=prints.pdq,
             pdq_quality=prints.pdq_quality,
+            phash=prints.phash,
         )
         try:
             evidence.file.save(signature.extension, upload, save=False)
@@ -165,6 +167,7 @@ def evidence_attach(
         saved.append(evidence.file.name)
         evidence.save()
         attached.append(evidence)
+    match_after_commit()  # with the other dossiers' files, once these are committed
     return attached
 
 

@@ -8,7 +8,6 @@ import hashlib
 import io
 import json
 
-import numpy
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,7 +15,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from PIL import Image
 
 from cases import fingerprints
 from cases.choices import AccessAction, LegalBasis, NotificationKind, Status, TakedownMethod
@@ -27,33 +25,9 @@ from cases.storage import files_removed_on_failure
 from institute.models import SecurityEvent, SecurityEventKind, mail_language
 from tests.factories import DossierFactory, location
 from tests.intake.conftest import PDF
+from tests.pictures import encoded, picture
 
 pytestmark = pytest.mark.django_db
-
-
-def picture(seed: int, size=(640, 480)) -> Image.Image:
-    """A random picture with the statistics of a photograph (power falling as 1/f²):
-    large soft shapes and fine detail, different for every seed."""
-    rng = numpy.random.default_rng(seed)
-    width, height = size
-    fy = numpy.fft.fftfreq(height)[:, None]
-    fx = numpy.fft.rfftfreq(width)[None, :]
-    frequency = numpy.sqrt(fx**2 + fy**2)
-    frequency[0, 0] = 1
-    channels = []
-    for _ in range(3):
-        spectrum = (rng.normal(size=frequency.shape) + 1j * rng.normal(size=frequency.shape)) / (
-            frequency
-        )
-        plane = numpy.fft.irfft2(spectrum, s=(height, width))
-        channels.append((plane - plane.min()) / (plane.max() - plane.min()) * 255)
-    return Image.fromarray(numpy.stack(channels, -1).astype(numpy.uint8))
-
-
-def encoded(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
 
 
 def _attach(dossier, *files: tuple[str, bytes]) -> list[Evidence]:
@@ -130,6 +104,16 @@ def test_pdq_sees_the_same_picture_through_re_encoding_and_resizing_and_not_othe
     assert closest > 2 * 31
 
 
+def _takedown(dossier):
+    return takedown_request_record(
+        location_id=dossier.locations.get().pk,
+        sent_to="Desk",
+        method=TakedownMethod.EMAIL,
+        legal_basis=LegalBasis.DSA_NOTICE,
+        sent_at=timezone.now(),
+    )
+
+
 @pytest.fixture
 def dossier_with_files(users):
     dossier = DossierFactory(
@@ -137,13 +121,7 @@ def dossier_with_files(users):
     )
     photo = encoded(picture(5), quality=90)
     stored = _attach(dossier, ("photo.jpg", photo), ("copy.jpg", photo), ("letter.pdf", PDF))
-    takedown = takedown_request_record(
-        location_id=dossier.locations.get().pk,
-        sent_to="Desk",
-        method=TakedownMethod.EMAIL,
-        legal_basis=LegalBasis.DSA_NOTICE,
-        sent_at=timezone.now(),
-    )
+    takedown = _takedown(dossier)
     return dossier, stored, takedown, photo
 
 
@@ -281,3 +259,18 @@ def test_files_received_before_fingerprints_get_theirs_once(dossier_with_files):
     assert {e.pk: (e.sha256, e.pdq) for e in Evidence.objects.all()} == recorded
     call_command("fingerprint_evidence", stdout=output)
     assert "recorded for 0 files" in output.getvalue()
+
+
+def test_a_flat_pictures_pdq_is_not_offered_to_platforms(client, users):
+    from PIL import Image
+
+    flat = encoded(Image.new("RGB", (300, 200), (120, 120, 120)), "PNG")
+    dossier = DossierFactory(received_at=timezone.now(), locations=[location()])
+    (evidence,) = _attach(dossier, ("grey.png", flat))
+    evidence.refresh_from_db()
+    assert evidence.pdq and evidence.pdq_quality < fingerprints.MIN_QUALITY
+    takedown = _takedown(dossier)
+    client.force_login(users["coordinator"])
+    response = client.get(reverse("cases:takedown-hashes", args=[dossier.pk, takedown.pk, "json"]))
+    assert [line["algorithm"] for line in json.loads(response.content)["hashes"]] == ["sha256"]
+    assert dossier.reference not in response["Content-Disposition"]

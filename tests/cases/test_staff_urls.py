@@ -20,7 +20,7 @@ from cases.services import (
 )
 from cases.storage import files_removed_on_failure
 from tests.factories import DossierFactory, location
-from tests.helpers import PNG
+from tests.helpers import PHOTO_PNG as PNG
 from tests.intake.conftest import report_data
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +128,18 @@ URLS = [
         None,
         "dossier",
     ),
+    *[
+        (
+            name,
+            "get",
+            lambda w, name=name: reverse(
+                f"cases:evidence-{name}", args=[w["dossier"].pk, w["evidence"].pk]
+            ),
+            None,
+            "dossier",
+        )
+        for name in ("preview", "reveal")
+    ],
     *[
         (
             f"hashes-{fmt}",

@@ -34,3 +34,48 @@ document.querySelectorAll("[data-template-text]").forEach(function (link) {
     box.focus();
   });
 });
+
+// Evidence previews: "Show clearly" puts the clear picture in place of the blurred one
+// (the server logs it), and "Blur again" puts the blurred one back. Without this script
+// the link opens the picture on its own. A picture that cannot be drawn (or a file
+// refused as altered) gives way to a line pointing to the download.
+document.querySelectorAll(".evidence-preview").forEach(function (box) {
+  const image = box.querySelector("[data-preview]");
+  const reveal = box.querySelector("[data-reveal]");
+  const blur = box.querySelector("[data-blur]");
+  const failed = box.querySelector("[data-preview-failed]");
+  if (!image || !reveal || !blur) {
+    return;
+  }
+  const blurred = image.getAttribute("src");
+  const blurredAlt = image.getAttribute("alt");
+  image.setAttribute("tabindex", "-1");
+  image.addEventListener("error", function () {
+    image.hidden = true;
+    reveal.hidden = true;
+    blur.hidden = true;
+    if (failed) {
+      failed.hidden = false;
+    }
+  });
+  reveal.addEventListener("click", function (event) {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) {
+      return; // a new tab or window: the browser's own way
+    }
+    event.preventDefault();
+    image.src = reveal.href;
+    image.alt = image.getAttribute("data-clear-alt");
+    image.classList.add("revealed");
+    reveal.hidden = true;
+    blur.hidden = false;
+    image.focus();
+  });
+  blur.addEventListener("click", function () {
+    image.src = blurred;
+    image.alt = blurredAlt;
+    image.classList.remove("revealed");
+    blur.hidden = true;
+    reveal.hidden = false;
+    reveal.focus();
+  });
+});

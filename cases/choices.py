@@ -150,6 +150,8 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("Other")
     # Records imported from before this system often say only that a dossier was closed.
     NOT_RECORDED = "not_recorded", _("Not recorded")
+    # Only the reporter gives this reason, from the follow-up page (reporter_withdraw).
+    WITHDRAWN = "withdrawn", _("Withdrawn by the reporter")
 
 
 class WaitingFor(models.TextChoices):
@@ -213,6 +215,7 @@ class NotificationKind(models.TextChoices):
     FACTORS_RESET = "factors_reset", _("Your second factors were reset")
     EVIDENCE_ALTERED = "evidence_altered", _("An evidence file failed its integrity check")
     SAME_IMAGE = "same_image", _("The same image in another dossier")
+    REPORTER_WITHDREW = "reporter_withdrew", _("The reporter withdrew their report")
 
 
 class AccessAction(models.TextChoices):

@@ -218,7 +218,11 @@ class StatusForm(forms.Form):
         # "Not recorded" exists only for imported history: staff always give a reason.
         choices=[
             ("", "—"),
-            *((c, n) for c, n in ClosureReason.choices if c != ClosureReason.NOT_RECORDED),
+            *(
+                (c, n)
+                for c, n in ClosureReason.choices
+                if c not in (ClosureReason.NOT_RECORDED, ClosureReason.WITHDRAWN)
+            ),
         ],
         required=False,
     )

@@ -171,6 +171,16 @@ def notify_reporter_added(*, dossier: Dossier, at=None) -> list[OutboxMessage]:
     return _to_staff(NotificationKind.REPORTER_ADDED, recipients, dossier)
 
 
+def notify_withdrawn(*, dossier: Dossier, handler=None) -> list[OutboxMessage]:
+    """Tell whoever handled the dossier (its assignee, else the coordinators) that the
+    reporter withdrew it and its personal data were erased."""
+    if handler is not None and handler.is_active and handler.email:
+        recipients = [handler]
+    else:
+        recipients = list(coordinators_to_alert())
+    return _to_staff(NotificationKind.REPORTER_WITHDREW, recipients, dossier)
+
+
 def notify_assigned(*, dossier: Dossier) -> list[OutboxMessage]:
     """Tell a staff member a dossier was given to them."""
     assignee = dossier.assignee

@@ -139,3 +139,25 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     DossierEvent.objects.create(dossier=dossier, kind=EventKind.ANONYMISED, actor=by, at=at)
     logger.info("dossier %s anonymised (%d evidence files to delete)", dossier.pk, files)
     return dossier
+
+
+def anonymise_each(ids: list[int], *, advance=lambda: None) -> tuple[int, int]:
+    """Erase each listed dossier in its own transaction (locked and checked again: one
+    reopened or erased since it was listed is skipped). How many were erased, and how
+    many skipped."""
+    done = skipped = 0
+    for pk in ids:
+        try:
+            dossier_anonymise(Dossier(pk=pk))
+        except ActionRefused:
+            skipped += 1
+        else:
+            done += 1
+        advance()
+    return done, skipped
+
+
+def anonymise_due(now: datetime | None = None) -> tuple[int, int]:
+    """The retention run: erase every dossier past its retention period."""
+    due = dossiers_due_for_anonymisation(now).order_by("closed_at", "pk")
+    return anonymise_each(list(due.values_list("pk", flat=True)))

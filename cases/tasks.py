@@ -41,6 +41,28 @@ def fingerprint_evidence() -> int:
 
 
 @shared_task(ignore_result=True)
+def anonymise_due_dossiers() -> int:
+    """The daily retention run (Celery beat): erase the personal data of every dossier
+    closed longer ago than RETENTION_DAYS_AFTER_CLOSURE, as ``manage.py
+    anonymise_dossiers`` does. Counts go to the log; a failure is an ERROR line for the
+    technical administrators (with the exception's class only: its message could quote
+    a value) and fails the task, and the next day's run takes what is left."""
+    from .retention import anonymise_due
+
+    try:
+        done, skipped = anonymise_due()
+    except Exception as exc:
+        logger.error(
+            "retention run failed (%s): personal data past their retention period may "
+            "still be stored; run manage.py anonymise_dossiers to finish",
+            type(exc).__name__,
+        )
+        raise
+    logger.info("retention run: %d dossiers anonymised, %d skipped", done, skipped)
+    return done
+
+
+@shared_task(ignore_result=True)
 def match_evidence() -> int:
     """Compare the files not compared yet with those of other dossiers (cases.matching);
     after each upload's commit, and every few minutes as a sweep."""

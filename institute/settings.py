@@ -301,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.send_daily_digests",
         "schedule": crontab(minute=0, hour=DIGEST_HOUR),
     },
+    # Retention: personal data erased once RETENTION_DAYS_AFTER_CLOSURE have passed.
+    "anonymise-due-dossiers": {
+        "task": "cases.tasks.anonymise_due_dossiers",
+        "schedule": crontab(minute=15, hour=2),
+    },
     # Evidence files compared with other dossiers' when their task was lost (cases.matching).
     "match-evidence": {"task": "cases.tasks.match_evidence", "schedule": 300.0},
     # The statistics' daily counts, folded together at night (see reporting.rollups).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import suppress
 
 from django.conf import settings
 from django.contrib import messages
@@ -34,6 +35,7 @@ from cases.services import (
     previous_submission,
     report_submit,
     reporter_followup_add,
+    reporter_withdraw,
 )
 
 from . import throttle
@@ -398,6 +400,22 @@ def _followup_post_allowed(request: HttpRequest, dossier: Dossier) -> bool:
         return True
     logger.info("follow-up post refused: too many posts (dossier %s)", dossier.pk)
     return False
+
+
+@require_http_methods(["GET", "POST"])
+def followup_withdraw(request: HttpRequest) -> HttpResponse:
+    """Withdraw the report: a page that says what happens, then, once confirmed, the
+    dossier is closed and its personal data and files erased (reporter_withdraw). The
+    follow-up ends with it: the receipt code no longer opens anything."""
+    dossier = _followup_dossier(request)
+    if dossier is None:
+        return redirect("intake:followup-start")
+    if request.method == "POST":
+        with suppress(ActionRefused):  # erased meanwhile (another tab): nothing left to do
+            reporter_withdraw(dossier_id=dossier.pk)
+        request.session.pop(FOLLOWUP_SESSION_KEY, None)
+        return render(request, "intake/withdrawn.html")
+    return render(request, "intake/withdraw.html", {"dossier": dossier})
 
 
 @require_POST

@@ -13,7 +13,7 @@ refuses with ``cases.errors.ActionRefused``.
 """
 
 from ..errors import ActionRefused, EvidenceNotStored
-from .followup import reporter_followup_add
+from .followup import reporter_followup_add, reporter_withdraw
 from .handling import (
     DETAIL_FIELDS,
     dossier_assign,
@@ -72,6 +72,7 @@ __all__ = [
     "referrals_suggested",
     "report_submit",
     "reporter_followup_add",
+    "reporter_withdraw",
     "reserve_references",
     "takedown_outcome_record",
     "takedown_request_record",

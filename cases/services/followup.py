@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from ..choices import EventKind
-from ..models import ContentLocation, DossierEvent
-from ..outbox import notify_reporter_added
+from ..choices import ClosureReason, EventKind, Status
+from ..models import ContentLocation, Dossier, DossierEvent
+from ..outbox import notify_reporter_added, notify_withdrawn
+from ..retention import dossier_anonymise
 from ..storage import files_removed_on_failure
+from ..workflow import Action
 from .base import locked
+from .handling import _move
 from .receiving import evidence_attach, fingerprint_uploads
+
+logger = logging.getLogger(__name__)
 
 
 def reporter_followup_add(
@@ -60,3 +66,23 @@ def reporter_followup_add(
         if events:
             notify_reporter_added(dossier=dossier, at=now)
     return events
+
+
+def reporter_withdraw(*, dossier_id: int) -> Dossier:
+    """The reporter withdraws their report, from the follow-up page: the Institute
+    stops acting; the dossier is closed with the reason "withdrawn by the reporter" (if
+    staff had not closed it already) and its personal data and files are erased at once
+    by the retention service, which keeps every coded column (the figures keep their
+    count) and leaves takedowns already sent as they were. Whoever handled it is told.
+    One transaction; refused (ActionRefused) once the data are erased, so a second
+    withdrawal changes nothing."""
+    now = timezone.now()
+    with transaction.atomic():
+        dossier = locked(dossier_id)
+        handler = dossier.assignee
+        if dossier.status != Status.CLOSED:
+            _move(dossier, Action.CLOSE, by=None, at=now, closure_reason=ClosureReason.WITHDRAWN)
+        dossier = dossier_anonymise(dossier, at=now)
+        notify_withdrawn(dossier=dossier, handler=handler)  # after: erasure settles the rest
+    logger.info("dossier %s withdrawn by the reporter and erased", dossier.pk)
+    return dossier

@@ -169,6 +169,12 @@ def test_every_public_page_state_on_a_phone(phone, live_server, settings, monkey
     assert _submit(page, "section[aria-labelledby=add-title] form") == 200
     assert page.locator("[data-event=message_from_reporter]").count() == 1
     audit.check("follow-up page after adding a message")
+    page.click("a[href$='/follow-up/withdraw/']")
+    page.locator("[data-withdraw]").wait_for()
+    audit.check("withdraw: what happens")
+    assert _submit(page, "main form:has([data-withdraw])") == 200
+    page.locator("[data-withdrawn]").wait_for()
+    audit.check("withdraw: done")
 
     # A form that expired (no CSRF cookie any more): explained in the page's language.
     page.goto(f"{base}/follow-up/")

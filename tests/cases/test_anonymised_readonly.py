@@ -49,6 +49,7 @@ from cases.services import (
     referral_outcome_record,
     referral_record,
     reporter_followup_add,
+    reporter_withdraw,
     takedown_outcome_record,
     takedown_request_record,
 )
@@ -241,6 +242,7 @@ def _changes(users, dossier: Dossier) -> dict:
                 uploads=[SimpleUploadedFile("more.png", PNG, content_type="image/png")],
             ),
         ),
+        "withdraw": (reporter_withdraw, lambda: reporter_withdraw(dossier_id=dossier.pk)),
     }
 
 
@@ -264,6 +266,7 @@ CHANGES = [
     "reporter message",
     "reporter address",
     "reporter files",
+    "withdraw",
 ]
 
 

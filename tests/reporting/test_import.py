@@ -441,7 +441,8 @@ def test_closing_errors(tmp_path):
         'line 6, column "closed_at": "2999-01-01" is in the future.',
         'line 7, column "status": "done" is not one of new, in_progress, waiting, closed.',
         'line 8, column "closure_reason": "solved" is not one of content_removed, referred, '
-        "no_further_action_wanted, no_contact_possible, not_competent, other, not_recorded.",
+        "no_further_action_wanted, no_contact_possible, not_competent, other, not_recorded, "
+        "withdrawn.",
     ]
     assert nothing_written()
 

@@ -6,10 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.choices import Status
-from cases.errors import ActionRefused
 from cases.models import BRUSSELS, Dossier
 from cases.retention import (
-    dossier_anonymise,
+    anonymise_each,
     dossiers_closed_before,
     dossiers_due_for_anonymisation,
 )
@@ -62,16 +61,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"{_dossiers(len(due))} {period} would be anonymised (dry run).")
         else:
-            done = skipped = 0
             with progress(self, total=len(due), what="dossiers") as bar:
-                for pk in due:
-                    try:
-                        dossier_anonymise(Dossier(pk=pk))
-                    except ActionRefused:  # reopened or anonymised since they were listed
-                        skipped += 1
-                    else:
-                        done += 1
-                    bar.update()
+                done, skipped = anonymise_each(due, advance=bar.update)
             self.stdout.write(self.style.SUCCESS(f"{_dossiers(done)} {period} anonymised."))
             if skipped:
                 self.stdout.write(

@@ -39,6 +39,7 @@ from cases.services import (
 )
 
 from . import throttle
+from .copy import copy_of
 from .forms import FollowUpForm, ReceiptCodeForm, ReportForm
 from .next_steps import next_steps
 
@@ -400,6 +401,16 @@ def _followup_post_allowed(request: HttpRequest, dossier: Dossier) -> bool:
         return True
     logger.info("follow-up post refused: too many posts (dossier %s)", dossier.pk)
     return False
+
+
+@require_GET
+def followup_copy(request: HttpRequest) -> HttpResponse:
+    """A copy of what the reporter sent, to print or save as PDF: never the files
+    themselves, nor any staff note."""
+    dossier = _followup_dossier(request)
+    if dossier is None:
+        return redirect("intake:followup-start")
+    return render(request, "intake/copy.html", {"dossier": dossier, **copy_of(dossier)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -169,6 +169,12 @@ def test_every_public_page_state_on_a_phone(phone, live_server, settings, monkey
     assert _submit(page, "section[aria-labelledby=add-title] form") == 200
     assert page.locator("[data-event=message_from_reporter]").count() == 1
     audit.check("follow-up page after adding a message")
+    page.click("a[href$='/follow-up/copy/']")
+    page.locator("[data-copy]").wait_for()
+    page.locator("[data-print]").wait_for(state="visible")  # the script offers to print
+    assert "It is on a second site now." in page.content()
+    audit.check("copy of what was sent")
+    page.go_back()
     page.click("a[href$='/follow-up/withdraw/']")
     page.locator("[data-withdraw]").wait_for()
     audit.check("withdraw: what happens")

@@ -143,4 +143,13 @@
     updateButton();
   }
 
+  // The copy of a report: a button that opens the browser's print dialog (print, or
+  // save as PDF). Without this script the browser's own Print does the same.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+
 })();

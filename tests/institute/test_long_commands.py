@@ -68,9 +68,7 @@ def test_anonymising_shows_its_progress_on_a_terminal_and_one_line_elsewhere(use
 
 def test_anonymising_interrupted_then_run_again_erases_each_dossier_once(users, monkeypatch):
     dossiers = _closed_long_ago(5)
-    calls = _interrupt_at(
-        monkeypatch, "cases.management.commands.anonymise_dossiers.dossier_anonymise", 3
-    )
+    calls = _interrupt_at(monkeypatch, "cases.retention.dossier_anonymise", 3)
     with pytest.raises(CommandError) as stopped:
         call_command("anonymise_dossiers", stdout=io.StringIO(), stderr=io.StringIO())
     assert stopped.value.returncode == 130

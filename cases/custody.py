@@ -93,9 +93,8 @@ def record_missing_fingerprints(*, batch_size: int = 100, advance=lambda count: 
         for evidence in batch:
             last_pk = evidence.pk
             try:
-                with evidence.file.open("rb") as stored:
-                    data = stored.read()
-            except (DecryptionError, FileNotFoundError):
+                data = received_bytes(evidence)  # no SHA-256 yet: nothing to compare
+            except EvidenceAltered:
                 result.unreadable += 1
                 logger.error("evidence file %s could not be read for its fingerprints", evidence.pk)
                 advance(1)

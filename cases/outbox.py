@@ -207,21 +207,10 @@ def notify_reporter_message(*, dossier: Dossier) -> list[OutboxMessage]:
 def _once_an_hour(kind: str, *, at, dossier: Dossier | None = None) -> list[OutboxMessage]:
     """An alert to each coordinator, at most once per hour (Brussels) for its kind."""
     hour = timezone.localtime(at, BRUSSELS).strftime("%Y-%m-%dT%H")
-    queued = [
-        _enqueue_once(
-            kind=kind,
-            recipient=user.email,
-            language=mail_language(user),
-            dossier=dossier,
-            staff_member=user,
-            once_key=f"{kind}:{user.pk}:{hour}",
-        )
-        for user in coordinators_to_alert()
-    ]
-    return [message for message in queued if message is not None]  # None: already queued
+    return _to_coordinators_once(kind, dossier=dossier, key=f"{kind}:{hour}")
 
 
-def _to_coordinators_once(kind: str, *, dossier: Dossier, key: str) -> list[OutboxMessage]:
+def _to_coordinators_once(kind: str, *, dossier: Dossier | None, key: str) -> list[OutboxMessage]:
     """One message of ``kind`` to each coordinator, once per ``key`` and coordinator."""
     queued = [
         _enqueue_once(
@@ -234,7 +223,7 @@ def _to_coordinators_once(kind: str, *, dossier: Dossier, key: str) -> list[Outb
         )
         for user in coordinators_to_alert()
     ]
-    return [message for message in queued if message is not None]
+    return [message for message in queued if message is not None]  # None: already queued
 
 
 def notify_evidence_altered(*, dossier: Dossier, evidence_id: int) -> list[OutboxMessage]:

@@ -179,16 +179,9 @@ def _read_counts(period: Period) -> Figures:
 
 def _cross_tables(period: Period) -> tuple[dict[str, int], dict[str, dict]]:
     """Dossiers received in ``period`` per form of abuse, and per form against who
-    reported, language, channel, half-year and month: one grouped scan."""
-    months = [month_key(month) for month in period.months()]
-    halves = [half_key(*half) for half in period.half_years()]
-    counts = {
-        "reporter": _empty(ReporterCategory.values),
-        "language": _empty(Language.values),
-        "channel": _empty(Channel.values),
-        "half_year": _empty(halves),
-        "month": _empty(months),
-    }
+    reported, language, channel, half-year and month: one grouped scan (the closure and
+    takedown tables stay at zero here: their own scans fill them)."""
+    counts = _tables(period)
     by_form = dict.fromkeys(ROWS, 0)
     cube = (
         received_in(period)

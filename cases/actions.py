@@ -22,14 +22,16 @@ from .errors import ActionRefused
 from .forms import (
     AssignForm,
     ContactForm,
+    LocationPlatformForm,
     MessageForm,
     NoteForm,
     ReferralForm,
     ReferralOutcomeForm,
     StatusForm,
+    TakedownAnswerForm,
     TakedownForm,
-    TakedownOutcomeForm,
     TriageForm,
+    active_platforms,
 )
 from .models import Dossier
 from .views import detail_page
@@ -165,23 +167,37 @@ def takedown_create(request: HttpRequest, dossier: Dossier, data: dict) -> None:
         sent_at=data["sent_at"],
         deadline=data["deadline"],
         note=data["note"],
+        notice_language=data["notice_language"],
+        notice_sha256=data["notice_sha256"],
         by=request.user,
     )
 
 
 @dossier_action(
-    TakedownOutcomeForm,
-    gettext_lazy("The outcome has been recorded."),
+    TakedownAnswerForm,
+    gettext_lazy("The platform's answer has been recorded."),
     prefix=lambda kwargs: f"takedown-{kwargs['takedown_pk']}",
     part_of=("takedowns", "takedown_pk"),
 )
-def takedown_outcome(request: HttpRequest, dossier: Dossier, data: dict, takedown_pk: int) -> None:
-    services.takedown_outcome_record(
+def takedown_answer(request: HttpRequest, dossier: Dossier, data: dict, takedown_pk: int) -> None:
+    services.takedown_answer_record(
         takedown_id=takedown_pk,
-        outcome=data["outcome"],
-        recheck_on=data["recheck_on"],
         note=data["note"],
         by=request.user,
+        **TakedownAnswerForm.steps_from(data),
+    )
+
+
+@dossier_action(
+    LocationPlatformForm,
+    gettext_lazy("The platform has been saved."),
+    prefix=lambda kwargs: f"location-{kwargs['location_pk']}",
+    part_of=("locations", "location_pk"),
+    form_kwargs=lambda dossier: {"platforms": active_platforms()},
+)
+def location_platform(request: HttpRequest, dossier: Dossier, data: dict, location_pk: int) -> None:
+    services.location_platform_set(
+        location_id=location_pk, platform_id=data["platform"], by=request.user
     )
 
 

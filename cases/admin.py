@@ -8,8 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Dossier, OutboxMessage, ReferenceCounter
+from .models import Dossier, NoticeExplanation, OutboxMessage, Platform, ReferenceCounter
 from .outbox import outbox_retry_now
 
 
@@ -142,3 +143,23 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     def stop_trying(self, request: HttpRequest, queryset) -> None:
         count = queryset.filter(sent_at__isnull=True).update(sent_at=timezone.now())
         self.message_user(request, _("%(count)d notifications settled.") % {"count": count})
+
+
+@admin.register(Platform)
+class PlatformAdmin(SimpleHistoryAdmin):
+    """The Institute's list of platforms: staff match the names people give to it, and
+    the figures per platform follow it. A platform with requests cannot be deleted
+    (mark it "not in use"); its name may be corrected."""
+
+    list_display = ["name", "kind", "language", "very_large", "active", "notice_channel"]
+    list_filter = ["kind", "very_large", "active", "language"]
+    search_fields = ["name"]
+
+
+@admin.register(NoticeExplanation)
+class NoticeExplanationAdmin(SimpleHistoryAdmin):
+    """Why content is illegal, per subject and language: notices quote the entries of
+    the subjects of their dossier. Every change is kept in the history."""
+
+    list_display = ["ground", "language", "text"]
+    list_filter = ["ground", "language"]

@@ -190,6 +190,9 @@ class EventKind(models.TextChoices):
     REFERRAL_MADE = "referral_made", _("Referral")
     REFERRAL_OUTCOME = "referral_outcome", _("Referral outcome")
     ANONYMISED = "anonymised", _("Personal data erased")
+    CONTACT_CHANGED = "contact_changed", _("The reporter changed how to be contacted")
+    TAKEDOWN_STEP = "takedown_step", _("Platform's answer")
+    PLATFORM_MATCHED = "platform_matched", _("Platform matched to the list")
 
 
 # The detail of a CREATED event, when there is one: "imported" is written by
@@ -216,6 +219,10 @@ class NotificationKind(models.TextChoices):
     EVIDENCE_ALTERED = "evidence_altered", _("An evidence file failed its integrity check")
     SAME_IMAGE = "same_image", _("The same image in another dossier")
     REPORTER_WITHDREW = "reporter_withdrew", _("The reporter withdrew their report")
+    REPORTER_CONTACT_CHANGED = (
+        "reporter_contact_changed",
+        _("The reporter changed how to be contacted"),
+    )
 
 
 class AccessAction(models.TextChoices):
@@ -248,11 +255,54 @@ class LegalBasis(models.TextChoices):
 
 
 class TakedownOutcome(models.TextChoices):
-    PENDING = "pending", _("Awaiting answer")
+    """The platform's decision on a notice (Article 17 of the Digital Services Act). A
+    re-upload seen later is recorded beside it (``reuploaded_on``), so the decision stays."""
+
+    PENDING = "pending", _("Awaiting a decision")
     REMOVED = "removed", _("Removed")
+    RESTRICTED = "restricted", _("Restricted (hidden, age-gated or demoted)")
+    GEO_BLOCKED = "geo_blocked", _("Blocked in Belgium or the EU only")
     REFUSED = "refused", _("Refused")
     NO_ANSWER = "no_answer", _("No answer")
-    REUPLOADED = "reuploaded", _("Uploaded again")
+
+
+# Decisions that took the content out of reach, at least in Belgium.
+TAKEDOWN_ACTED = (TakedownOutcome.REMOVED, TakedownOutcome.RESTRICTED, TakedownOutcome.GEO_BLOCKED)
+# Decisions the notifier may contest with the platform (Article 20).
+TAKEDOWN_COMPLAINABLE = (
+    TakedownOutcome.REFUSED,
+    TakedownOutcome.RESTRICTED,
+    TakedownOutcome.GEO_BLOCKED,
+)
+
+
+class TakedownStep(models.TextChoices):
+    """The steps of a platform's answer other than its decision, as dossier events say them."""
+
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged by the platform")
+    REASONS = "reasons", _("Statement of reasons received")
+    COMPLAINT = "complaint", _("Internal complaint lodged")
+    COMPLAINT_UPHELD = "complaint_upheld", _("Complaint upheld")
+    COMPLAINT_REJECTED = "complaint_rejected", _("Complaint rejected")
+    OUT_OF_COURT = "out_of_court", _("Out-of-court body seized")
+    REUPLOADED = "reuploaded", _("Seen online again")
+
+
+class ComplaintOutcome(models.TextChoices):
+    """An internal complaint against the platform's decision (Article 20)."""
+
+    PENDING = "pending", _("Awaiting an answer")
+    UPHELD = "upheld", _("Upheld: the platform acted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class NoticeGround(models.TextChoices):
+    """The subjects of the legal explanations that notices quote (the admin's table)."""
+
+    NCII = "ncii", _("Non-consensual intimate images")
+    VOYEURISM = "voyeurism", _("Voyeurism")
+    SEXTORTION = "sextortion", _("Sextortion")
+    MINOR = "minor", _("A minor on the images")
 
 
 class ReferralKind(models.TextChoices):

@@ -76,5 +76,9 @@ def first_contact_due(received_at: datetime, priority: str) -> datetime:
     return end_of_day(add_working_days(day, settings.FIRST_CONTACT_WORKING_DAYS))
 
 
+def takedown_ack_deadline(sent_at: datetime) -> datetime:
+    return sent_at + timedelta(hours=settings.TAKEDOWN_ACK_HOURS)
+
+
 def takedown_deadline(sent_at: datetime) -> datetime:
     return sent_at + timedelta(hours=settings.TAKEDOWN_DEADLINE_HOURS)

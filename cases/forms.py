@@ -11,8 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from institute.roles import HANDLING_ROLES, staff_with_roles
 
 from .choices import (
+    TAKEDOWN_ACTED,
+    TAKEDOWN_COMPLAINABLE,
     Channel,
     ClosureReason,
+    ComplaintOutcome,
     ContactMethod,
     FormOfAbuse,
     Gender,
@@ -28,7 +31,7 @@ from .choices import (
     WaitingFor,
     YesNoUnknown,
 )
-from .models import Dossier, day_in_range, moment_in_range
+from .models import Dossier, Platform, TakedownRequest, day_in_range, moment_in_range
 from .report_form import ReportQuestionsForm
 from .services import DETAIL_FIELDS
 
@@ -253,8 +256,16 @@ class TakedownForm(forms.Form):
     method = forms.ChoiceField(label=_("How"), choices=TakedownMethod.choices)
     legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
     sent_at = MomentField(label=_("Sent at (empty: now)"), required=False)
-    deadline = MomentField(label=_("Answer due (empty: the usual deadline)"), required=False)
+    deadline = MomentField(label=_("Decision due (empty: the usual deadline)"), required=False)
     note = _note()
+    # Set by the notice page: the language of the notice sent, and the hash of its text
+    # as the staff member saw it (the record refuses a text that changed since).
+    notice_language = forms.ChoiceField(
+        choices=[("", ""), *Language.choices], required=False, widget=forms.HiddenInput
+    )
+    notice_sha256 = forms.RegexField(
+        regex=r"^[0-9a-f]{64}$", required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, locations=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -263,13 +274,97 @@ class TakedownForm(forms.Form):
         ]
 
 
-class TakedownOutcomeForm(forms.Form):
+def _no_choice(choices) -> list:
+    return [("", "—"), *choices]
+
+
+class TakedownAnswerForm(forms.Form):
+    """The platform's answer, step by step; empty fields change nothing. Shown with the
+    steps that fit where the request stands (``takedown``), checked in full by the
+    service."""
+
+    acknowledged_at = MomentField(label=_("Acknowledged at"), required=False)
     outcome = forms.ChoiceField(
-        label=_("Outcome"),
-        choices=[c for c in TakedownOutcome.choices if c[0] != TakedownOutcome.PENDING],
+        label=_("Decision"),
+        choices=_no_choice(c for c in TakedownOutcome.choices if c[0] != TakedownOutcome.PENDING),
+        required=False,
     )
+    outcome_at = MomentField(label=_("Decision received at (empty: now)"), required=False)
+    reasons_received_on = DayField(
+        label=_("Statement of reasons received on"), required=False, widget=TODAY_INPUT
+    )
+    complaint_lodged_on = DayField(
+        label=_("Internal complaint lodged on"), required=False, widget=TODAY_INPUT
+    )
+    complaint_outcome = forms.ChoiceField(
+        label=_("Outcome of the complaint"),
+        choices=_no_choice(c for c in ComplaintOutcome.choices if c[0] != ComplaintOutcome.PENDING),
+        required=False,
+    )
+    complaint_outcome_on = DayField(
+        label=_("Complaint answered on (empty: today)"), required=False, widget=TODAY_INPUT
+    )
+    out_of_court_body = forms.CharField(
+        label=_("Out-of-court dispute settlement body"), max_length=200, required=False
+    )
+    out_of_court_on = DayField(label=_("Seized on"), required=False, widget=TODAY_INPUT)
+    reuploaded_on = DayField(label=_("Seen online again on"), required=False, widget=TODAY_INPUT)
     recheck_on = DayField(label=_("Check again on"), required=False, widget=TODAY_INPUT)
     note = _note()
+
+    def __init__(self, *args, takedown: TakedownRequest | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if takedown is not None:
+            for name in set(self.fields) - set(self.steps_for(takedown)) - {"note"}:
+                del self.fields[name]
+
+    @staticmethod
+    def steps_for(takedown: TakedownRequest) -> list[str]:
+        """The steps that can come next for the request as it stands."""
+        outcome = takedown.outcome
+        if outcome == TakedownOutcome.PENDING:
+            steps = ["outcome", "outcome_at", "recheck_on"]
+            return (["acknowledged_at"] if takedown.acknowledged_at is None else []) + steps
+        steps = ["outcome", "outcome_at"]
+        if outcome != TakedownOutcome.NO_ANSWER:
+            steps += ["reasons_received_on"]
+        if outcome in TAKEDOWN_COMPLAINABLE:
+            steps += ["complaint_lodged_on"]
+            if takedown.complaint_lodged_on:
+                steps += ["complaint_outcome", "complaint_outcome_on"]
+        if outcome != TakedownOutcome.NO_ANSWER:
+            steps += ["out_of_court_body", "out_of_court_on"]
+        if outcome in TAKEDOWN_ACTED:
+            steps += ["reuploaded_on"]
+        return [*steps, "recheck_on"]
+
+    @staticmethod
+    def steps_from(data: dict) -> dict:
+        """The steps filled in, as the service takes them. A decision comes with its day
+        to check again, empty or not (recording "still gone" ends the checks)."""
+        steps = {
+            name: value
+            for name, value in data.items()
+            if name != "note" and value not in (None, "")
+        }
+        if data.get("outcome"):
+            steps["recheck_on"] = data.get("recheck_on")
+        return steps
+
+
+class LocationPlatformForm(forms.Form):
+    platform = forms.TypedChoiceField(
+        label=_("Platform in the list"), coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args, platforms: list[tuple[int, str]], **kwargs) -> None:
+        """``platforms``: (id, name) of the list's active entries, read once per page."""
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].choices = [("", _("Not on the list")), *platforms]
+
+
+def active_platforms() -> list[tuple[int, str]]:
+    return list(Platform.objects.filter(active=True).values_list("pk", "name"))
 
 
 class ReferralForm(forms.Form):

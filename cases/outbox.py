@@ -174,11 +174,22 @@ def notify_reporter_added(*, dossier: Dossier, at=None) -> list[OutboxMessage]:
 def notify_withdrawn(*, dossier: Dossier, handler=None) -> list[OutboxMessage]:
     """Tell whoever handled the dossier (its assignee, else the coordinators) that the
     reporter withdrew it and its personal data were erased."""
+    return _to_handler(NotificationKind.REPORTER_WITHDREW, dossier, handler)
+
+
+def notify_contact_changed(*, dossier: Dossier) -> list[OutboxMessage]:
+    """Tell whoever handles the dossier that the reporter changed how they may be
+    contacted (or asked not to be): before the next call or mail. Not what changed."""
+    return _to_handler(NotificationKind.REPORTER_CONTACT_CHANGED, dossier, dossier.assignee)
+
+
+def _to_handler(kind: str, dossier: Dossier, handler) -> list[OutboxMessage]:
+    """To the dossier's handler if they can be mailed, else to the coordinators."""
     if handler is not None and handler.is_active and handler.email:
         recipients = [handler]
     else:
         recipients = list(coordinators_to_alert())
-    return _to_staff(NotificationKind.REPORTER_WITHDREW, recipients, dossier)
+    return _to_staff(kind, recipients, dossier)
 
 
 def notify_assigned(*, dossier: Dossier) -> list[OutboxMessage]:
@@ -271,6 +282,33 @@ def _enqueue_once(**fields) -> OutboxMessage | None:
 # Mail to the reporter, which must not name the Institute where the reporter did not
 # allow it (Dossier.discreet): a neutral sender, subject and body, no address of ours.
 TO_REPORTER = frozenset({NotificationKind.ACKNOWLEDGEMENT, NotificationKind.REPORTER_MESSAGE})
+
+
+def _addressed_now(message: OutboxMessage) -> bool:
+    """Address a reporter's mail as the dossier says at delivery: its email address and
+    reply language then, not those the row was written with, so that a change made
+    after the mail was queued (the reporter's, on the follow-up page, or a staff
+    correction) applies to it. False if the dossier holds no address any more: the
+    reporter no longer wants mail, and it is settled unsent."""
+    if message.kind not in TO_REPORTER:
+        return True
+    message.recipient = message.dossier.reporter_email
+    message.language = message.dossier.reply_language
+    return bool(message.recipient)
+
+
+def outbox_follow_reporter_contact(*, dossier: Dossier, at) -> int:
+    """The reporter changed how they may be contacted: their mail not sent yet is
+    re-addressed at once (the old address is not kept for it), or, if they left no
+    address, settled unsent. Delivery reads the address again (``_addressed_now``);
+    this leaves nothing pending that names the old one. The caller holds the dossier's
+    row lock. How many messages it changed."""
+    pending = OutboxMessage.objects.filter(
+        dossier=dossier, kind__in=TO_REPORTER, sent_at__isnull=True
+    )
+    if dossier.reporter_email:
+        return pending.update(recipient=dossier.reporter_email, language=dossier.reply_language)
+    return pending.update(recipient="", sent_at=at)
 
 
 def _render(message: OutboxMessage) -> tuple[str, str, str | None] | None:
@@ -367,10 +405,10 @@ def outbox_deliver(*, message_id: int) -> bool:
         )
         if message is None:
             return False
-        rendered = _render(message)
-        if rendered is None:  # nothing left to say: settled without a mail
+        rendered = _render(message) if _addressed_now(message) else None
+        if rendered is None:  # nobody to tell, or nothing left to say: settled unsent
             message.sent_at = timezone.now()
-            message.save(update_fields=["sent_at"])
+            message.save(update_fields=["sent_at", "recipient", "language"])
             logger.info("outbox message %s (%s) settled unsent", message.pk, message.kind)
             return False
         subject, body, sender = rendered
@@ -383,7 +421,16 @@ def outbox_deliver(*, message_id: int) -> bool:
         message.attempts += 1
         message.last_error = ""
         message.next_attempt_at = None
-        message.save(update_fields=["sent_at", "attempts", "last_error", "next_attempt_at"])
+        message.save(
+            update_fields=[
+                "sent_at",
+                "attempts",
+                "last_error",
+                "next_attempt_at",
+                "recipient",
+                "language",
+            ]
+        )
     logger.info("outbox message %s (%s) sent", message.pk, message.kind)
     return True
 

@@ -79,6 +79,69 @@ def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+def clean_phone(value: str) -> str:
+    """A phone number as typed, checked leniently (``PHONE_RE``, 6 to 20 digits)."""
+    phone = value.strip()
+    digits = sum(ch.isdigit() for ch in phone)
+    if phone and (not PHONE_RE.match(phone) or not 6 <= digits <= 20):
+        raise ValidationError(_("Enter a phone number, for example +32 470 12 34 56."))
+    return phone
+
+
+def check_way_to_contact(form: forms.Form, *, no_way: str, no_address: str) -> None:
+    """The rule of the contact questions, for every form that asks them (the report
+    forms, the follow-up page's contact form): a person who wants to be contacted gives
+    an email address or a phone number, and an email address if they want a
+    confirmation. Reads the form's cleaned data; the error goes on the email field."""
+    data = form.cleaned_data
+    wants_contact = data.get("contact") == "contact"
+    email_unanswered = not data.get("reporter_email") and "reporter_email" not in form.errors
+    if wants_contact and email_unanswered and not data.get("reporter_phone"):
+        form.add_error("reporter_email", no_way)
+    elif wants_contact and email_unanswered and data.get("wants_acknowledgement"):
+        form.add_error("reporter_email", no_address)
+
+
+def contact_answers(data: dict) -> dict:
+    """The dossier's contact fields from a form's cleaned contact answers (all but the
+    acknowledgement). A person who chose to stay anonymous keeps nothing typed in the
+    contact fields: each is then empty, or unanswered."""
+    wants_contact = data["contact"] == "contact"
+    return {
+        "reporter_name": data["reporter_name"].strip() if wants_contact else "",
+        "reporter_email": data["reporter_email"] if wants_contact else "",
+        "reporter_phone": data["reporter_phone"] if wants_contact else "",
+        "voicemail_allowed": _yes_no(data["voicemail_allowed"]) if wants_contact else None,
+        "may_name_institute": _yes_no(data["may_name_institute"]) if wants_contact else None,
+        "safe_contact_instructions": (
+            data["safe_contact_instructions"].strip() if wants_contact else ""
+        ),
+        "contact_language": data["contact_language"],
+    }
+
+
+def contact_initial(dossier: Dossier) -> dict:
+    """The contact answers a dossier holds, as the contact questions take them: the
+    inverse of ``contact_answers``, to show a person what they chose."""
+    yes_no = {True: "yes", False: "no", None: ""}
+    given = (
+        dossier.reporter_name,
+        dossier.reporter_email,
+        dossier.reporter_phone,
+        dossier.safe_contact_instructions,
+    )
+    return {
+        "contact": "contact" if any(given) else "anonymous",
+        "reporter_name": dossier.reporter_name,
+        "reporter_email": dossier.reporter_email,
+        "reporter_phone": dossier.reporter_phone,
+        "voicemail_allowed": yes_no[dossier.voicemail_allowed],
+        "may_name_institute": yes_no[dossier.may_name_institute],
+        "safe_contact_instructions": dossier.safe_contact_instructions,
+        "contact_language": dossier.reply_language,
+    }
+
+
 def _optional_radio(label, choices, **kwargs) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label, choices=choices, widget=forms.RadioSelect, required=False, **kwargs
@@ -322,11 +385,7 @@ class ReportQuestionsForm(ErrorSummaryForm):
         return token
 
     def clean_reporter_phone(self) -> str:
-        phone = self.cleaned_data["reporter_phone"].strip()
-        digits = sum(ch.isdigit() for ch in phone)
-        if phone and (not PHONE_RE.match(phone) or not 6 <= digits <= 20):
-            raise ValidationError(_("Enter a phone number, for example +32 470 12 34 56."))
-        return phone
+        return clean_phone(self.cleaned_data["reporter_phone"])
 
     def clean(self) -> dict:
         data = super().clean()
@@ -334,12 +393,9 @@ class ReportQuestionsForm(ErrorSummaryForm):
             "organisation_kind"
         ):
             self.add_error("organisation_kind", _("Choose the kind of organisation."))
-        wants_contact = data.get("contact") == "contact"
-        email_unanswered = not data.get("reporter_email") and "reporter_email" not in self.errors
-        if wants_contact and email_unanswered and not data.get("reporter_phone"):
-            self.add_error("reporter_email", self.no_way_to_contact)
-        elif wants_contact and email_unanswered and data.get("wants_acknowledgement"):
-            self.add_error("reporter_email", self.no_address_to_confirm)
+        check_way_to_contact(
+            self, no_way=self.no_way_to_contact, no_address=self.no_address_to_confirm
+        )
         return data
 
     def _person_gender(self) -> str:
@@ -373,20 +429,16 @@ class ReportQuestionsForm(ErrorSummaryForm):
             author_relation=data["author_relation"] or AuthorRelation.UNKNOWN,
             images_made_by=data["images_made_by"],
             steps_taken=data["steps_taken"],
-            contact_language=data["contact_language"],
         )
         dossier.forms_of_abuse = data["forms_of_abuse"]
         if reporter_type == ReporterType.ORGANISATION:
             dossier.organisation_kind = data["organisation_kind"]
             dossier.organisation_name = data["organisation_name"].strip()
-        if data["contact"] == "contact":
-            dossier.reporter_name = data["reporter_name"].strip()
-            dossier.reporter_email = data["reporter_email"]
-            dossier.reporter_phone = data["reporter_phone"]
-            dossier.wants_acknowledgement = bool(data["wants_acknowledgement"])
-            dossier.voicemail_allowed = _yes_no(data["voicemail_allowed"])
-            dossier.may_name_institute = _yes_no(data["may_name_institute"])
-            dossier.safe_contact_instructions = data["safe_contact_instructions"].strip()
+        for name, value in contact_answers(data).items():
+            setattr(dossier, name, value)
+        dossier.wants_acknowledgement = data["contact"] == "contact" and bool(
+            data["wants_acknowledgement"]
+        )
         return dossier
 
 

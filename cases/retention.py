@@ -132,7 +132,10 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     )
     # QuerySet.update writes no history rows; these columns are not in history anyway.
     ContentLocation.objects.filter(dossier=dossier).update(platform_name="", url="")
-    TakedownRequest.objects.filter(dossier=dossier).update(sent_to="")
+    # The notice as sent holds the content's addresses; its hash goes with it.
+    TakedownRequest.objects.filter(dossier=dossier).update(
+        sent_to="", notice_text="", notice_sha256=""
+    )
     DossierEvent.objects.filter(dossier=dossier).update(note="")
     outbox_settle(dossier=dossier, at=at)
     OutboxMessage.objects.filter(dossier=dossier).update(recipient="")

@@ -74,7 +74,7 @@ def timeline(dossier: Dossier) -> list[tuple[DossierEvent, list[FieldChange]]]:
     result = []
     for event in events:
         lines = list(changes.get(event.history_id, []))
-        if event.kind == EventKind.DETAILS_CHANGED:
+        if event.kind in (EventKind.DETAILS_CHANGED, EventKind.CONTACT_CHANGED):
             # Personal fields are not in the history: say only that they changed.
             lines += [
                 FieldChange(_label(name), "", _("changed"))

@@ -30,14 +30,24 @@ urlpatterns = [
         name="takedown-hashes",
     ),
     path(
-        "<int:pk>/takedowns/<int:takedown_pk>/outcome/",
-        actions.takedown_outcome,
-        name="takedown-outcome",
+        "<int:pk>/takedowns/<int:takedown_pk>/answer/",
+        actions.takedown_answer,
+        name="takedown-answer",
     ),
     path(
-        "<int:pk>/locations/<int:location_pk>/request/",
-        views.takedown_text,
-        name="takedown-text",
+        "<int:pk>/takedowns/<int:takedown_pk>/notice/",
+        views.takedown_notice_sent,
+        name="takedown-notice-sent",
+    ),
+    path(
+        "<int:pk>/locations/<int:location_pk>/notice/",
+        views.takedown_notice,
+        name="takedown-notice",
+    ),
+    path(
+        "<int:pk>/locations/<int:location_pk>/platform/",
+        actions.location_platform,
+        name="location-platform",
     ),
     path("<int:pk>/referrals/", actions.referral_create, name="referral-create"),
     path(

@@ -20,11 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from institute.models import SecurityEvent, SecurityEventKind, hides_previews
 from institute.roles import Role, has_role
-from institute.text import render_text
 
-from . import message_templates, receipts, services
+from . import message_templates, notices, receipts, services
 from .access import dossier_for, record_access, staff_view, visible_dossier, visible_dossiers
-from .choices import AccessAction, Language, Priority
+from .choices import AccessAction, Language, LegalBasis, Priority, TakedownMethod
 from .custody import EvidenceAltered, received_bytes, report_altered
 from .errors import ActionRefused
 from .fingerprints import IMAGE_TYPES, hash_list
@@ -33,18 +32,27 @@ from .forms import (
     ContactForm,
     DetailsForm,
     DossierFilterForm,
+    LocationPlatformForm,
     MessageForm,
     NoteForm,
     ReferralForm,
     ReferralOutcomeForm,
     StaffReportForm,
     StatusForm,
+    TakedownAnswerForm,
     TakedownForm,
-    TakedownOutcomeForm,
     TriageForm,
+    active_platforms,
 )
 from .matching import matches_seen_by
-from .models import AccessLogEntry, ContentLocation, Dossier, Evidence, Referral, TakedownRequest
+from .models import (
+    AccessLogEntry,
+    ContentLocation,
+    Dossier,
+    Evidence,
+    Referral,
+    TakedownRequest,
+)
 from .previews import blurred_preview, clear_picture, previewable
 from .report_form import LocationFormSet
 from .timeline import timeline
@@ -94,9 +102,22 @@ def _action_forms(
     }
     if Action.ASSIGN in actions:
         forms["assign"] = form("assign", AssignForm, initial={"assignee": dossier.assignee_id})
+    platforms = active_platforms() if locations else []
+    by_name = {name.casefold(): pk for pk, name in platforms}
     for location in locations:
         for takedown in location.takedowns.all():
-            takedown.outcome_form = form(f"takedown-{takedown.pk}", TakedownOutcomeForm)
+            takedown.answer_form = form(
+                f"takedown-{takedown.pk}", TakedownAnswerForm, takedown=takedown
+            )
+        # The list's entry with the name the reporter gave, if there is one, is offered:
+        # nothing is saved until a staff member saves it.
+        suggested = by_name.get(" ".join(location.platform_name.split()).casefold())
+        location.platform_form = form(
+            f"location-{location.pk}",
+            LocationPlatformForm,
+            platforms=platforms,
+            initial={"platform": location.platform_id or suggested},
+        )
     for referral in referrals:
         referral.outcome_form = form(f"referral-{referral.pk}", ReferralOutcomeForm)
     return forms
@@ -131,7 +152,9 @@ def detail_page(
     """The dossier page; ``bound`` replaces one of its forms by the one just posted, so
     its errors show where it was filled in."""
     locations = list(
-        ContentLocation.objects.filter(dossier=dossier).prefetch_related(
+        ContentLocation.objects.filter(dossier=dossier)
+        .select_related("platform")
+        .prefetch_related(
             Prefetch(
                 "takedowns",
                 queryset=TakedownRequest.objects.with_due().order_by("sent_at", "id"),
@@ -313,19 +336,70 @@ def takedown_hashes(request: HttpRequest, pk: int, takedown_pk: int, fmt: str) -
 
 @require_GET
 @staff_view()
-def takedown_text(request: HttpRequest, pk: int, location_pk: int) -> HttpResponse:
-    """The removal request for one location, in each language, ready to copy."""
+def takedown_notice(request: HttpRequest, pk: int, location_pk: int) -> HttpResponse:
+    """The notice for one location (Article 16 of the Digital Services Act) in the
+    language chosen, ready to copy, with the form that records it as sent: the record
+    stores the same text and its hash."""
     dossier = dossier_for(request, pk)
-    location = get_object_or_404(ContentLocation, pk=location_pk, dossier=dossier)
-    context = {"dossier": dossier, "location": location}
-    texts = []
-    for code, label in Language.choices:
-        with translation.override(code):
-            texts.append((code, label, render_text("cases/takedown_request.txt", context)))
+    location = get_object_or_404(
+        ContentLocation.objects.select_related("platform"), pk=location_pk, dossier=dossier
+    )
+    location.dossier = dossier
+    language = request.GET.get("language")
+    if language not in Language.values:
+        language = notices.default_language(location)
+    try:
+        notice = notices.notice_for(location, language)
+    except ActionRefused as error:
+        notice, problem = None, str(error)
+    else:
+        problem = ""
+    form = None
+    if notice is not None and Action.TAKEDOWN in actions_allowed(dossier, request.user):
+        platform = location.platform
+        form = TakedownForm(
+            prefix="takedown",
+            locations=[location],
+            initial={
+                "location": location.pk,
+                "sent_to": platform.notice_channel if platform else "",
+                "method": (
+                    TakedownMethod.TRUSTED_FLAGGER
+                    if notice.trusted_flagger
+                    else TakedownMethod.WEB_FORM
+                ),
+                "legal_basis": LegalBasis.DSA_NOTICE,
+                "notice_language": notice.language,
+                "notice_sha256": notice.sha256,
+            },
+        )
+    context = {
+        "dossier": dossier,
+        "location": location,
+        "language": language,
+        "languages": Language.choices,
+        "notice": notice,
+        "problem": problem,
+        "form": form,
+        "suggested": services.referrals_suggested(dossier, dossier.referrals.all()),
+    }
+    return render(request, "cases/takedown_notice.html", context)
+
+
+@require_GET
+@staff_view()
+def takedown_notice_sent(request: HttpRequest, pk: int, takedown_pk: int) -> HttpResponse:
+    """The notice as it was sent, with its SHA-256 and whether the stored text still
+    matches it."""
+    dossier = dossier_for(request, pk)
+    takedown = get_object_or_404(
+        TakedownRequest.objects.exclude(notice_sha256=""), pk=takedown_pk, dossier=dossier
+    )
+    intact = notices.text_sha256(takedown.notice_text) == takedown.notice_sha256
     return render(
         request,
-        "cases/takedown_text.html",
-        {"dossier": dossier, "location": location, "texts": texts},
+        "cases/takedown_notice_sent.html",
+        {"dossier": dossier, "takedown": takedown, "intact": intact},
     )
 
 
@@ -337,7 +411,7 @@ def takedowns_due(request: HttpRequest) -> HttpResponse:
     takedowns = (
         TakedownRequest.objects.due()
         .filter(dossier__in=visible_dossiers(request.user))
-        .select_related("dossier__assignee", "location")
+        .select_related("dossier__assignee", "location__platform")
         .order_by("deadline", "id")
     )
     page = Paginator(takedowns, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -3,7 +3,8 @@
 For each action staff take on a dossier: the statuses it may be taken from, the statuses
 it leads to (for the actions that move the dossier) and the roles that may take it. The
 services check it under the dossier's row lock (``check``); the dossier page offers what
-``actions_allowed`` says; nothing else encodes these rules.
+``actions_allowed`` says; nothing else encodes these rules. One action is the
+reporter's, from the follow-up page (``REPORTER_CONTACT``): it lists no staff role.
 
 Two things sit beside the table: who may see a dossier at all (``cases.access``), and
 that an anonymised dossier allows nothing (its personal data are gone for good).
@@ -38,6 +39,8 @@ class Action(StrEnum):
     TAKEDOWN_OUTCOME = "takedown_outcome"
     REFERRAL = "referral"
     REFERRAL_OUTCOME = "referral_outcome"
+    # The reporter's own, on the follow-up page: no staff role takes it.
+    REPORTER_CONTACT = "reporter_contact"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,10 @@ WORKFLOW: dict[Action, Rule] = {
     Action.TAKEDOWN_OUTCOME: Rule(OPEN, HANDLERS),
     Action.REFERRAL: Rule(OPEN, HANDLERS),
     Action.REFERRAL_OUTCOME: Rule(ANY, HANDLERS),
+    # The reporter changes how they may be contacted, or stops it, whatever the status:
+    # staff may still write once a dossier is closed (by=None: no role of staff allows
+    # it; staff correct contact details with DETAILS).
+    Action.REPORTER_CONTACT: Rule(ANY, frozenset()),
 }
 
 # The moves a triaged dossier's page offers by name (in their URL); triage has its own.

@@ -24,6 +24,7 @@ from cases.choices import (
     AuthorRelation,
     Channel,
     ClosureReason,
+    ComplaintOutcome,
     ContactMethod,
     Gender,
     ImagesMadeBy,
@@ -40,7 +41,7 @@ from cases.choices import (
     WaitingFor,
     YesNoUnknown,
 )
-from cases.models import BRUSSELS, ContentLocation, Dossier
+from cases.models import BRUSSELS, ContentLocation, Dossier, Platform
 from cases.outbox import outbox_settle
 from cases.services import (
     dossier_assign,
@@ -51,10 +52,11 @@ from cases.services import (
     dossier_note_add,
     dossier_triage,
     dossier_wait,
+    location_platform_set,
     referral_outcome_record,
     referral_record,
     referrals_suggested,
-    takedown_outcome_record,
+    takedown_answer_record,
     takedown_request_record,
 )
 
@@ -112,6 +114,17 @@ PLATFORMS = [
     (PlatformKind.PORN_SITE, "adult video site"),
     (PlatformKind.DATING, "dating app"),
     (PlatformKind.FORUM, "image board"),
+]
+# The Institute's platform list as the demo starts it: (name, kind, language of notices,
+# very large online platform). Real entries and their notice addresses are kept in the
+# admin by the Institute.
+PLATFORM_LIST = [
+    ("Instagram", PlatformKind.SOCIAL_MEDIA, "en", True),
+    ("Facebook", PlatformKind.SOCIAL_MEDIA, "en", True),
+    ("TikTok", PlatformKind.SOCIAL_MEDIA, "en", True),
+    ("Snapchat", PlatformKind.MESSAGING, "en", True),
+    ("WhatsApp", PlatformKind.MESSAGING, "en", False),
+    ("Telegram", PlatformKind.MESSAGING, "en", False),
 ]
 NOTES = [
     "Called back; the person prefers email from now on.",
@@ -296,8 +309,12 @@ def _contact_and_help(rng: random.Random, dossier: Dossier, worker, step: dateti
 
 
 def _takedowns(rng: random.Random, dossier: Dossier, worker, moment: datetime, now) -> datetime:
-    """A request to each platform, most of them answered; the moment of the last one."""
+    """A notice to each platform (matched to the list when it is on it), most of them
+    acknowledged and decided, a few refusals contested; the moment of the last one."""
     for location in dossier.locations.all():
+        platform = Platform.objects.matching(location.platform_name)
+        if platform is not None:
+            location_platform_set(location_id=location.pk, platform_id=platform.pk, by=worker)
         sent = min(moment + timedelta(hours=rng.randint(1, 24)), now)
         takedown = takedown_request_record(
             location_id=location.pk,
@@ -306,23 +323,56 @@ def _takedowns(rng: random.Random, dossier: Dossier, worker, moment: datetime, n
             legal_basis=rng.choice([LegalBasis.DSA_NOTICE, LegalBasis.CRIMINAL_CODE]),
             sent_at=sent,
             by=worker,
+            notice_language="en",
         )
-        answered = sent + timedelta(hours=rng.randint(6, 72))
-        if answered < now - timedelta(hours=1) and rng.random() < 0.85:
-            outcome = rng.choices(
-                [TakedownOutcome.REMOVED, TakedownOutcome.REFUSED, TakedownOutcome.REUPLOADED],
-                weights=[75, 15, 10],
-            )[0]
-            recent = (now - answered).days < 14
-            takedown_outcome_record(
-                takedown_id=takedown.pk,
-                outcome=outcome,
-                recheck_on=(answered + timedelta(days=7)).date() if recent else None,
-                by=worker,
-                at=answered,
-            )
+        _answer(rng, takedown, worker, sent, now)
         moment = max(moment, sent)
     return moment
+
+
+def _answer(rng: random.Random, takedown, worker, sent: datetime, now) -> None:
+    acknowledged = sent + timedelta(minutes=rng.randint(5, 60 * 20))
+    if acknowledged < now and rng.random() < 0.9:
+        takedown_answer_record(takedown_id=takedown.pk, acknowledged_at=acknowledged, by=worker)
+    answered = sent + timedelta(hours=rng.randint(6, 72))
+    if answered >= now - timedelta(hours=1) or rng.random() >= 0.85:
+        return
+    outcome = rng.choices(
+        [
+            TakedownOutcome.REMOVED,
+            TakedownOutcome.RESTRICTED,
+            TakedownOutcome.GEO_BLOCKED,
+            TakedownOutcome.REFUSED,
+            TakedownOutcome.NO_ANSWER,
+        ],
+        weights=[65, 5, 5, 15, 10],
+    )[0]
+    recent = (now - answered).days < 14
+    takedown_answer_record(
+        takedown_id=takedown.pk,
+        outcome=outcome,
+        outcome_at=answered,
+        reasons_received_on=answered.date() if outcome != TakedownOutcome.NO_ANSWER else None,
+        recheck_on=(answered + timedelta(days=7)).date() if recent else None,
+        by=worker,
+        at=answered,
+    )
+    later = answered + timedelta(days=rng.randint(2, 10))
+    if later >= now:
+        return
+    if outcome == TakedownOutcome.REFUSED and rng.random() < 0.6:
+        takedown_answer_record(
+            takedown_id=takedown.pk,
+            complaint_lodged_on=answered.date(),
+            complaint_outcome=rng.choice([ComplaintOutcome.UPHELD, ComplaintOutcome.REJECTED]),
+            complaint_outcome_on=later.date(),
+            by=worker,
+            at=later,
+        )
+    elif outcome == TakedownOutcome.REMOVED and rng.random() < 0.1:
+        takedown_answer_record(
+            takedown_id=takedown.pk, reuploaded_on=later.date(), by=worker, at=later
+        )
 
 
 def _referrals(rng: random.Random, dossier: Dossier, worker, moment: datetime, now) -> None:
@@ -388,6 +438,10 @@ def load_demo_data() -> tuple[dict, int]:
         raise ImproperlyConfigured("Demo data is never loaded in production.")
     with transaction.atomic():
         users = ensure_demo_users()
+        for name, kind, language, very_large in PLATFORM_LIST:
+            Platform.objects.get_or_create(
+                name=name, defaults={"kind": kind, "language": language, "very_large": very_large}
+            )
     existing = set(
         Dossier.objects.filter(external_id__startswith="demo-").values_list(
             "external_id", flat=True

@@ -271,10 +271,17 @@ CELERY_TIMEZONE = "Europe/Brussels"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Case work deadlines: first contact is due this many Belgian working days after a report
-# arrives (an urgent one the same day); a platform has this many hours to answer a
-# takedown request before it shows as due.
+# arrives (an urgent one the same day); a platform has TAKEDOWN_ACK_HOURS to acknowledge a
+# notice and TAKEDOWN_DEADLINE_HOURS to decide on it before the request shows as due.
 FIRST_CONTACT_WORKING_DAYS = env_int("FIRST_CONTACT_WORKING_DAYS", 2)
+TAKEDOWN_ACK_HOURS = env_int("TAKEDOWN_ACK_HOURS", 12)
 TAKEDOWN_DEADLINE_HOURS = env_int("TAKEDOWN_DEADLINE_HOURS", 24)
+# Notices to platforms (Article 16 of the Digital Services Act) name the Institute as the
+# notifier with this address (never the reporter's), and say that the Institute notifies
+# as a trusted flagger (Article 22) when NOTICE_TRUSTED_FLAGGER is true: set it only once
+# the Digital Services Coordinator has awarded the status.
+NOTICE_EMAIL = env_str("NOTICE_EMAIL", "takedown@igvm-iefh.belgium.be")
+NOTICE_TRUSTED_FLAGGER = env_bool("NOTICE_TRUSTED_FLAGGER", False)
 # Hour (Brussels time) at which Celery beat sends staff their daily digest.
 DIGEST_HOUR = env_int("DIGEST_HOUR", 7)
 # Statistics for publication withhold counts below this threshold (shown as "<5").

@@ -14,6 +14,9 @@ from cases.report_form import (
     EvidenceField,
     LocationForm,
     ReportQuestionsForm,
+    check_way_to_contact,
+    clean_phone,
+    contact_answers,
     location_from,
 )
 
@@ -93,3 +96,41 @@ class FollowUpForm(ErrorSummaryForm):
         if not (data.get("url") or data.get("platform_name")):
             return None
         return location_from(data)
+
+
+_CONTACT = ReportQuestionsForm.base_fields
+
+
+class ContactChangeForm(ErrorSummaryForm):
+    """How we may contact the reporter, changed on the follow-up page: the report form's
+    own contact questions, with its rule (``check_way_to_contact``)."""
+
+    contact = _CONTACT["contact"]
+    reporter_name = _CONTACT["reporter_name"]
+    reporter_email = _CONTACT["reporter_email"]
+    reporter_phone = _CONTACT["reporter_phone"]
+    voicemail_allowed = _CONTACT["voicemail_allowed"]
+    may_name_institute = _CONTACT["may_name_institute"]
+    safe_contact_instructions = _CONTACT["safe_contact_instructions"]
+    contact_language = _CONTACT["contact_language"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reporter_email"].widget.attrs["autocomplete"] = "email"
+        self.fields["reporter_name"].widget.attrs["autocomplete"] = "nickname"
+
+    def clean_reporter_phone(self) -> str:
+        return clean_phone(self.cleaned_data["reporter_phone"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        check_way_to_contact(
+            self,
+            no_way=ReportQuestionsForm.no_way_to_contact,
+            no_address=ReportQuestionsForm.no_address_to_confirm,
+        )
+        return data
+
+    def contact_fields(self) -> dict:
+        """The new answers, as the dossier's fields (reporter_contact_change takes them)."""
+        return contact_answers(self.cleaned_data)

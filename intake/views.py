@@ -27,20 +27,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import receipts
 from cases.choices import EventKind, Status
 from cases.models import Dossier, DossierEvent
-from cases.report_form import LocationFormSet
+from cases.report_form import LocationFormSet, contact_initial
 from cases.services import (
     ActionRefused,
     EvidenceNotStored,
     dossier_for_receipt_code,
     previous_submission,
     report_submit,
+    reporter_contact_change,
     reporter_followup_add,
     reporter_withdraw,
 )
+from cases.workflow import Action, refusal
 
 from . import throttle
 from .copy import copy_of
-from .forms import FollowUpForm, ReceiptCodeForm, ReportForm
+from .forms import ContactChangeForm, FollowUpForm, ReceiptCodeForm, ReportForm
 from .next_steps import next_steps
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,11 @@ CODES_PER_CLIENT = throttle.configured("receipt")
 WRONG_CODES_OVERALL = throttle.configured("receipt-wrong")
 POSTS_PER_CLIENT = throttle.configured("followup")
 POSTS_PER_DOSSIER = throttle.configured("followup-dossier")
+# Said when a follow-up post (a message, files, a change of contact) is over its limit.
+TOO_MANY_POSTS = gettext_lazy(
+    "You have sent us a lot in a short time, so this was not saved. What you sent before "
+    "has reached us. Please wait a few minutes and send it again."
+)
 FOLLOWUP_SESSION_KEY = "intake_followup"
 FOLLOWUP_IDLE_SECONDS = 30 * 60
 
@@ -337,13 +344,7 @@ def followup(request: HttpRequest) -> HttpResponse:
     form = FollowUpForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and not _followup_post_allowed(request, dossier):
-        form.add_error(
-            None,
-            _(
-                "You have sent us a lot in a short time, so this was not saved. What you "
-                "sent before has reached us. Please wait a few minutes and send it again."
-            ),
-        )
+        form.add_error(None, TOO_MANY_POSTS)
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
@@ -387,6 +388,7 @@ def followup(request: HttpRequest) -> HttpResponse:
             "status_text": STATUS_EXPLAINED[Status(dossier.status)],
             "steps": next_steps(dossier),
             "conversation": conversation,
+            "contact_refused": refusal(dossier, Action.REPORTER_CONTACT),
             "form": form,
             "error_summary": form.error_summary() if form.is_bound else [],
         },
@@ -411,6 +413,58 @@ def followup_copy(request: HttpRequest) -> HttpResponse:
     if dossier is None:
         return redirect("intake:followup-start")
     return render(request, "intake/copy.html", {"dossier": dossier, **copy_of(dossier)})
+
+
+@require_http_methods(["GET", "POST"])
+def followup_contact(request: HttpRequest) -> HttpResponse:
+    """Change how we may contact the reporter, or stop contacting them: the report
+    form's contact questions, filled in with their answers (their own data, shown only
+    over the follow-up session). Open whatever the dossier's status: staff may still write
+    once it is closed."""
+    dossier = _followup_dossier(request)
+    if dossier is None:
+        return redirect("intake:followup-start")
+    form = ContactChangeForm(request.POST or None, initial=contact_initial(dossier))
+    refused = refusal(dossier, Action.REPORTER_CONTACT)
+    status = 200
+    if request.method == "POST" and refused is not None:
+        status = 409
+    elif request.method == "POST" and not _followup_post_allowed(request, dossier):
+        form.add_error(None, TOO_MANY_POSTS)
+        status = 429
+    elif request.method == "POST" and form.is_valid():
+        try:
+            reporter_contact_change(dossier_id=dossier.pk, **form.contact_fields())
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            status = 400
+        except ActionRefused as error:  # erased meanwhile (while the page was open)
+            refused, status = str(error), 409
+        else:
+            messages.success(request, _contact_changed_message(form))
+            return redirect("intake:followup")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "intake/contact.html",
+        {
+            "form": form,
+            "refused": refused,
+            "error_summary": form.error_summary() if form.is_bound and not refused else [],
+        },
+        status=status,
+    )
+
+
+def _contact_changed_message(form: ContactChangeForm) -> str:
+    if form.cleaned_data["contact"] == "contact":
+        return _("Thank you. From now on we will contact you only in the way you chose.")
+    return _(
+        "Thank you. We will not contact you any more. Our messages still appear on this "
+        "page when you open it with your receipt code."
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -104,6 +104,17 @@ def _fast_tests(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _seeded_rows(request) -> None:
+    """A transactional test (live server, real worker) empties every table when it ends,
+    the rows migrations seeded included: put back the notices' legal explanations."""
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        from cases.notice_defaults import ensure_notice_explanations
+
+        ensure_notice_explanations()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Rate-limit counters live in the cache (Redis in CI): every test starts with none."""
     from django.core.cache import cache

@@ -193,11 +193,13 @@ def build_scenario(users) -> Scenario:
                 "takedown-method": "email",
                 "takedown-legal_basis": "dsa_notice",
                 "takedown-note": note,
+                # The notice, with the reporter's addresses in it, is stored as sent.
+                "takedown-notice_language": "fr",
             },
         )
     takedown = TakedownRequest.objects.filter(dossier=dossier).first()
     post(
-        "takedown-outcome",
+        "takedown-answer",
         {
             f"takedown-{takedown.pk}-outcome": "removed",
             f"takedown-{takedown.pk}-recheck_on": today_iso(),
@@ -259,8 +261,12 @@ def build_scenario(users) -> Scenario:
             reverse("cases:dossier-details", args=[each.pk]),
         ]
         pages += [
-            reverse("cases:takedown-text", args=[each.pk, location.pk])
+            reverse("cases:takedown-notice", args=[each.pk, location.pk])
             for location in ContentLocation.objects.filter(dossier=each)
+        ]
+        pages += [
+            reverse("cases:takedown-notice-sent", args=[each.pk, takedown.pk])
+            for takedown in TakedownRequest.objects.filter(dossier=each).exclude(notice_sha256="")
         ]
     return Scenario(
         dossier=Dossier.objects.get(pk=dossier.pk),

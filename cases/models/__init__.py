@@ -27,6 +27,7 @@ from .holdings import (
 )
 from .journal import AccessLogEntry, DossierEvent, OutboxMessage, ReferenceCounter
 from .message_templates import MessageTemplate
+from .platforms import NoticeExplanation, Platform
 
 __all__ = [
     "BRUSSELS",
@@ -41,7 +42,9 @@ __all__ = [
     "Evidence",
     "EvidenceMatch",
     "MessageTemplate",
+    "NoticeExplanation",
     "OutboxMessage",
+    "Platform",
     "ReferenceCounter",
     "Referral",
     "TakedownQuerySet",

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import (
+    ComplaintOutcome,
+    Language,
     LegalBasis,
     PlatformKind,
     ReferralKind,
@@ -21,9 +23,10 @@ from ..choices import (
     TakedownMethod,
     TakedownOutcome,
 )
-from ..fields import EncryptedCharField
+from ..fields import EncryptedCharField, EncryptedTextField
 from ..storage import private_storage
 from .dossier import BRUSSELS, Dossier, day_in_range
+from .platforms import Platform
 
 
 class ContentLocation(models.Model):
@@ -36,6 +39,16 @@ class ContentLocation(models.Model):
     # Free text, so it may name an account ("insta @name"): encrypted like the URL. The
     # coded platform_kind is what statistics read.
     platform_name = EncryptedCharField(_("platform"), max_length=100, blank=True)
+    # The entry of the Institute's list this location is on, matched by staff in triage:
+    # figures are grouped by it.
+    platform = models.ForeignKey(
+        Platform,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="locations",
+        verbose_name=_("platform in the list"),
+    )
     url = EncryptedCharField(_("address (URL)"), max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -111,11 +124,20 @@ class EvidenceMatch(models.Model):
 
 
 def _takedown_due(now) -> Q:
-    """A request needs someone: past its deadline without an answer, or due for a check
-    that the content is still gone; only while its dossier is open."""
+    """A request needs someone: not acknowledged or not decided by its deadline, or due
+    for a check that the content is still gone; only while its dossier is open."""
     today = timezone.localtime(now, BRUSSELS).date()
-    late = Q(outcome=TakedownOutcome.PENDING, deadline__lt=now)
-    return (late | Q(recheck_on__lte=today)) & ~Q(dossier__status=Status.CLOSED)
+    return (_acknowledgement_late(now) | _decision_late(now) | Q(recheck_on__lte=today)) & ~Q(
+        dossier__status=Status.CLOSED
+    )
+
+
+def _acknowledgement_late(now) -> Q:
+    return Q(outcome=TakedownOutcome.PENDING, acknowledged_at__isnull=True, ack_deadline__lt=now)
+
+
+def _decision_late(now) -> Q:
+    return Q(outcome=TakedownOutcome.PENDING, deadline__lt=now)
 
 
 class TakedownQuerySet(models.QuerySet):
@@ -131,8 +153,10 @@ class TakedownQuerySet(models.QuerySet):
 
 
 class TakedownRequest(models.Model):
-    """A request to remove the content at one location: to whom, how, on what basis,
-    and what came of it."""
+    """A request to remove the content at one location (a notice under Article 16 of the
+    Digital Services Act, usually): to whom, how, on what basis, the text as sent, and
+    the platform's answer step by step: acknowledgement, decision (Article 17), statement
+    of reasons, internal complaint (Article 20), out-of-court settlement (Article 21)."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="takedowns")
     location = models.ForeignKey(
@@ -143,14 +167,46 @@ class TakedownRequest(models.Model):
     sent_to = EncryptedCharField(_("sent to"), max_length=200)
     method = models.CharField(_("how"), max_length=16, choices=TakedownMethod.choices)
     legal_basis = models.CharField(_("legal basis"), max_length=16, choices=LegalBasis.choices)
-    deadline = models.DateTimeField(_("answer due"))
+    # The notice as it was sent (it holds the content's addresses, hence encrypted), with
+    # the SHA-256 of its UTF-8 bytes, so that what was sent can be shown and checked later.
+    notice_language = models.CharField(
+        _("language of the notice"), max_length=2, choices=Language.choices, blank=True
+    )
+    notice_text = EncryptedTextField(_("notice as sent"), blank=True)
+    notice_sha256 = models.CharField(_("SHA-256 of the notice"), max_length=64, blank=True)
+    trusted_flagger = models.BooleanField(_("sent as a trusted flagger"), default=False)
+    # Article 16(2)(c): no notifier's name and address when a minor is on the images.
+    minor_exception = models.BooleanField(_("sent under the exception for minors"), default=False)
+
+    ack_deadline = models.DateTimeField(_("acknowledgement due"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    deadline = models.DateTimeField(_("decision due"))
     outcome = models.CharField(
-        _("outcome"),
+        _("decision"),
         max_length=16,
         choices=TakedownOutcome.choices,
         default=TakedownOutcome.PENDING,
     )
-    outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    outcome_at = models.DateTimeField(_("decision received"), null=True, blank=True)
+    reasons_received_on = models.DateField(
+        _("statement of reasons received"), null=True, blank=True, validators=[day_in_range]
+    )
+    complaint_lodged_on = models.DateField(
+        _("internal complaint lodged"), null=True, blank=True, validators=[day_in_range]
+    )
+    complaint_outcome = models.CharField(
+        _("outcome of the complaint"), max_length=16, choices=ComplaintOutcome.choices, blank=True
+    )
+    complaint_outcome_on = models.DateField(
+        _("complaint answered"), null=True, blank=True, validators=[day_in_range]
+    )
+    out_of_court_body = models.CharField(_("out-of-court body"), max_length=200, blank=True)
+    out_of_court_on = models.DateField(
+        _("out-of-court body seized"), null=True, blank=True, validators=[day_in_range]
+    )
+    reuploaded_on = models.DateField(
+        _("seen again online"), null=True, blank=True, validators=[day_in_range]
+    )
     recheck_on = models.DateField(
         _("check again on"), null=True, blank=True, validators=[day_in_range]
     )
@@ -159,7 +215,7 @@ class TakedownRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["sent_to"])
+    history = HistoricalRecords(excluded_fields=["sent_to", "notice_text", "notice_sha256"])
     objects = TakedownQuerySet.as_manager()
 
     class Meta:
@@ -174,11 +230,46 @@ class TakedownRequest(models.Model):
                 condition=Q(recheck_on__isnull=False),
                 name="takedown_recheck_idx",
             ),
+            models.Index(
+                fields=["ack_deadline"],
+                condition=Q(outcome=TakedownOutcome.PENDING, acknowledged_at__isnull=True),
+                name="takedown_ack_idx",
+            ),
             models.Index(fields=["sent_at"], name="takedown_sent_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} ({self.sent_at:%Y-%m-%d})"
+
+    @property
+    def late_clock(self) -> tuple[str, str, object] | None:
+        """The clock that matters most of those that ran out, as (kind, words, when due):
+        the decision, then the acknowledgement, then a check."""
+        late = self.late_clocks()
+        for kind, words, due in (
+            ("decision", _("decision due"), self.deadline),
+            ("acknowledgement", _("acknowledgement due"), self.ack_deadline),
+            ("check", _("check again on"), self.recheck_on),
+        ):
+            if kind in late:
+                return kind, words, due
+        return None
+
+    def late_clocks(self, now=None) -> list[str]:
+        """Which of its clocks has run out: "acknowledgement", "decision", "check". None
+        once its dossier is closed, which ``with_due()``'s ``is_due`` knows."""
+        if getattr(self, "is_due", True) is False:
+            return []
+        now = now or timezone.now()
+        late = []
+        if self.outcome == TakedownOutcome.PENDING:
+            if self.acknowledged_at is None and self.ack_deadline and self.ack_deadline < now:
+                late.append("acknowledgement")
+            if self.deadline < now:
+                late.append("decision")
+        if self.recheck_on and self.recheck_on <= timezone.localtime(now, BRUSSELS).date():
+            late.append("check")
+        return late
 
 
 class Referral(models.Model):

@@ -20,6 +20,7 @@ from ..choices import (
     ReferralOutcome,
     Status,
     TakedownOutcome,
+    TakedownStep,
     WaitingFor,
 )
 from ..fields import EncryptedCharField, EncryptedTextField
@@ -83,6 +84,7 @@ class DossierEvent(models.Model):
             ),
             EventKind.CONTACT_MADE: ContactMethod.choices,
             EventKind.TAKEDOWN_OUTCOME: TakedownOutcome.choices,
+            EventKind.TAKEDOWN_STEP: TakedownStep.choices,
             EventKind.REFERRAL_OUTCOME: ReferralOutcome.choices,
         }.get(self.kind, [])
         return str(dict(choices).get(self.detail, self.detail))

@@ -6,14 +6,14 @@ signals.
 - ``receiving``: a new dossier, its reference, its evidence files;
 - ``handling``: triage, assignment, status moves, notes, messages, contacts, corrections;
 - ``takedowns``: requests to platforms and referrals, and what came of them;
-- ``followup``: what the reporter adds on the follow-up page.
+- ``followup``: what the reporter adds or changes on the follow-up page.
 
 Each checks the workflow table (``cases.workflow``) under the dossier's row lock and
 refuses with ``cases.errors.ActionRefused``.
 """
 
 from ..errors import ActionRefused, EvidenceNotStored
-from .followup import reporter_followup_add, reporter_withdraw
+from .followup import reporter_contact_change, reporter_followup_add, reporter_withdraw
 from .handling import (
     DETAIL_FIELDS,
     dossier_assign,
@@ -39,9 +39,11 @@ from .receiving import (
     reserve_references,
 )
 from .takedowns import (
+    location_platform_set,
     referral_outcome_record,
     referral_record,
     referrals_suggested,
+    takedown_answer_record,
     takedown_outcome_record,
     takedown_request_record,
 )
@@ -65,15 +67,18 @@ __all__ = [
     "dossier_update_details",
     "dossier_wait",
     "evidence_attach",
+    "location_platform_set",
     "next_reference",
     "previous_submission",
     "referral_outcome_record",
     "referral_record",
     "referrals_suggested",
     "report_submit",
+    "reporter_contact_change",
     "reporter_followup_add",
     "reporter_withdraw",
     "reserve_references",
+    "takedown_answer_record",
     "takedown_outcome_record",
     "takedown_request_record",
 ]

@@ -1,4 +1,4 @@
-"""What a reporter adds to their dossier on the follow-up page."""
+"""What a reporter adds to their dossier, or changes, on the follow-up page."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import logging
 from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from ..choices import ClosureReason, EventKind, Status
-from ..models import ContentLocation, Dossier, DossierEvent
-from ..outbox import notify_reporter_added, notify_withdrawn
+from ..models import DOSSIER_PERSONAL_FIELDS, ContentLocation, Dossier, DossierEvent
+from ..outbox import (
+    notify_contact_changed,
+    notify_reporter_added,
+    notify_withdrawn,
+    outbox_follow_reporter_contact,
+)
 from ..retention import dossier_anonymise
 from ..storage import files_removed_on_failure
 from ..workflow import Action
-from .base import locked
+from .base import event, locked
 from .handling import _move
 from .receiving import evidence_attach, fingerprint_uploads
 
@@ -85,4 +91,74 @@ def reporter_withdraw(*, dossier_id: int) -> Dossier:
         dossier = dossier_anonymise(dossier, at=now)
         notify_withdrawn(dossier=dossier, handler=handler)  # after: erasure settles the rest
     logger.info("dossier %s withdrawn by the reporter and erased", dossier.pk)
+    return dossier
+
+
+# What a reporter may change about how they are contacted (the contact questions of the
+# report form, but for the acknowledgement of the report, which was sent or not).
+REPORTER_CONTACT_FIELDS = (
+    "reporter_name",
+    "reporter_email",
+    "reporter_phone",
+    "voicemail_allowed",
+    "may_name_institute",
+    "safe_contact_instructions",
+    "contact_language",
+)
+
+
+def _changed_contact(dossier: Dossier, fields: dict) -> list[str]:
+    """Set the new answers on the locked dossier and check them (ValidationError); the
+    names of those that changed, in the order of ``REPORTER_CONTACT_FIELDS``."""
+    unknown = set(fields) - set(REPORTER_CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"not a contact field: {', '.join(sorted(unknown))}")
+    changed = [name for name in REPORTER_CONTACT_FIELDS if name in fields]
+    changed = [name for name in changed if getattr(dossier, name) != fields[name]]
+    for name in changed:
+        setattr(dossier, name, fields[name])
+    if not dossier.reporter_email:
+        # Nowhere to send it: an acknowledgement asked for is no longer wanted.
+        dossier.wants_acknowledgement = False
+    if "reporter_email" in changed and dossier.reporter_email:
+        validate_email(dossier.reporter_email)
+    dossier.clean_fields(
+        exclude=[f.name for f in Dossier._meta.concrete_fields if f.name not in changed]
+    )
+    return changed
+
+
+@transaction.atomic
+def reporter_contact_change(*, dossier_id: int, **fields) -> Dossier:
+    """The reporter changes how the Institute may contact them, or stops it (every
+    contact field empty), on the follow-up page: ``fields`` are the new answers to the
+    contact questions (``REPORTER_CONTACT_FIELDS``), as ``contact_answers`` gives them.
+
+    Refused (ActionRefused) once the dossier is closed or its data erased; an answer
+    the dossier cannot hold (not an email address, too long) raises ValidationError
+    and changes nothing. The change applies to every later message: the reporter's
+    mail not sent yet follows the new address and language, or is settled unsent if
+    they left no address, and nothing is sent to the old address. The event names only
+    which personal fields changed, never their values (the coded ones are in the field
+    history); whoever handles the dossier is told, as when the reporter adds something.
+    """
+    at = timezone.now()
+    dossier = locked(dossier_id, Action.REPORTER_CONTACT)
+    changed = _changed_contact(dossier, fields)
+    if not changed:
+        return dossier
+    dossier._history_user = None
+    dossier.save()
+    history = dossier.history.order_by("-history_id").first()
+    event(
+        dossier,
+        EventKind.CONTACT_CHANGED,
+        by=None,
+        at=at,
+        history_id=history.history_id,
+        detail=",".join(name for name in changed if name in DOSSIER_PERSONAL_FIELDS),
+    )
+    outbox_follow_reporter_contact(dossier=dossier, at=at)
+    notify_contact_changed(dossier=dossier)
+    logger.info("dossier %s: the reporter changed how to be contacted", dossier.pk)
     return dossier

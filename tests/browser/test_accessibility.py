@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from cases import services
 from cases.choices import ClosureReason, ContactMethod, LegalBasis, TakedownMethod, WaitingFor
-from cases.models import ContentLocation, Dossier, MessageTemplate
+from cases.models import ContentLocation, Dossier, MessageTemplate, Platform, TakedownRequest
 from cases.retention import dossier_anonymise
 from institute.roles import Role
 from tests.browser.conftest import accessibility_violations
@@ -175,6 +175,18 @@ def test_every_public_page_state_on_a_phone(phone, live_server, settings, monkey
     assert "It is on a second site now." in page.content()
     audit.check("copy of what was sent")
     page.go_back()
+    page.click("a[href$='/follow-up/contact/']")
+    page.locator("[data-contact-form]").wait_for()
+    audit.check("how to be contacted: the current answers")
+    page.fill("input[name=reporter_email]", "")
+    page.fill("input[name=reporter_phone]", "")
+    assert _submit(page, "form[data-contact-form]") == 400
+    page.locator("[data-error-summary]").wait_for()
+    audit.check("how to be contacted: sent back with errors")
+    page.fill("input[name=reporter_email]", "new-address@example.invalid")
+    assert _submit(page, "form[data-contact-form]") == 200
+    assert page.url == f"{base}/follow-up/dossier/"
+    audit.check("follow-up page after changing how to be contacted")
     page.click("a[href$='/follow-up/withdraw/']")
     page.locator("[data-withdraw]").wait_for()
     audit.check("withdraw: what happens")
@@ -206,6 +218,7 @@ class StaffData:
     closed: Dossier
     erased: Dossier  # closed, then its personal data erased: read only
     location: ContentLocation
+    notice: TakedownRequest  # a notice stored as sent
 
 
 def _staff_data(users) -> StaffData:
@@ -244,12 +257,18 @@ def _staff_data(users) -> StaffData:
         dossier_id=handled.pk, message="It is back online.", location=None, uploads=[]
     )
     first, second = ContentLocation.objects.filter(dossier=handled).order_by("id")
-    services.takedown_request_record(
+    listed = Platform.objects.create(name="Forum.example", kind="forum", very_large=True)
+    services.location_platform_set(location_id=second.pk, platform_id=listed.pk)
+    notice = services.takedown_request_record(
         location_id=first.pk,
         sent_to="Abuse desk",
         method=TakedownMethod.EMAIL,
         legal_basis=LegalBasis.DSA_NOTICE,
         by=coordinator,
+        notice_language="en",
+    )
+    services.takedown_answer_record(
+        takedown_id=notice.pk, acknowledged_at=notice.sent_at, by=coordinator
     )
     removed = services.takedown_request_record(
         location_id=second.pk,
@@ -260,8 +279,15 @@ def _staff_data(users) -> StaffData:
     )
     services.takedown_outcome_record(
         takedown_id=removed.pk,
-        outcome="removed",
+        outcome="restricted",
         recheck_on=timezone.localdate(),
+        by=coordinator,
+    )
+    services.takedown_answer_record(
+        takedown_id=removed.pk,
+        reasons_received_on=timezone.localdate(),
+        complaint_lodged_on=timezone.localdate(),
+        reuploaded_on=timezone.localdate(),
         by=coordinator,
     )
     services.referral_record(
@@ -302,6 +328,7 @@ def _staff_data(users) -> StaffData:
         closed=closed,
         erased=erased,
         location=first,
+        notice=notice,
     )
 
 
@@ -372,7 +399,11 @@ def test_every_staff_page_for_a_coordinator(desk, live_server, users, width):
     )
     assert _submit(page, "form.details-form") == 400
     audit.check("correct details sent back with errors")
-    visit("takedown request texts", f"{handled}locations/{data.location.pk}/request/")
+    visit("notice to copy", f"{handled}locations/{data.location.pk}/notice/")
+    visit("notice in German", f"{handled}locations/{data.location.pk}/notice/?language=de")
+    minor = data.new.locations.get()
+    visit("notice with a minor", f"{dossiers}{data.new.pk}/locations/{minor.pk}/notice/")
+    visit("notice as sent", f"{handled}takedowns/{data.notice.pk}/notice/")
     visit("takedowns due", f"{dossiers}takedowns/")
 
     visit("staff report form", f"{dossiers}new/")

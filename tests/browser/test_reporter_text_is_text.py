@@ -64,9 +64,9 @@ def test_staff_and_reporter_pages_of_a_dossier_full_of_markup_stay_inert(
         # the surge badge, refused accesses): WCAG 2.2 AA with the CSP on.
         assert accessibility_violations(page) == [], url
     # The copy buttons of the request texts copy text, and the page stays put.
-    takedown_text = next(url for url in scenario.staff_pages if url.endswith("/request/"))
+    takedown_text = next(url for url in scenario.staff_pages if url.endswith("/notice/"))
     watch.visit(takedown_text)
-    copied = page.input_value("textarea#request-en")
+    copied = page.input_value("textarea#notice-text")
     assert "</textarea><meta" in copied
     watch.assert_quiet()
 

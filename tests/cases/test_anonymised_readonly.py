@@ -29,6 +29,7 @@ from cases.models import (
     DossierEvent,
     Evidence,
     OutboxMessage,
+    Platform,
     Referral,
     TakedownRequest,
 )
@@ -46,10 +47,13 @@ from cases.services import (
     dossier_update_details,
     dossier_wait,
     evidence_attach,
+    location_platform_set,
     referral_outcome_record,
     referral_record,
+    reporter_contact_change,
     reporter_followup_add,
     reporter_withdraw,
+    takedown_answer_record,
     takedown_outcome_record,
     takedown_request_record,
 )
@@ -193,6 +197,20 @@ def _changes(users, dossier: Dossier) -> dict:
                 by=worker,
             ),
         ),
+        "takedown answer": (
+            takedown_answer_record,
+            lambda: takedown_answer_record(
+                takedown_id=takedown.pk, acknowledged_at=takedown.sent_at, by=worker
+            ),
+        ),
+        "platform match": (
+            location_platform_set,
+            lambda: location_platform_set(
+                location_id=takedown.location_id,
+                platform_id=Platform.objects.create(name="Matched", kind="other").pk,
+                by=worker,
+            ),
+        ),
         "referral": (
             referral_record,
             lambda: referral_record(
@@ -243,6 +261,12 @@ def _changes(users, dossier: Dossier) -> dict:
             ),
         ),
         "withdraw": (reporter_withdraw, lambda: reporter_withdraw(dossier_id=dossier.pk)),
+        "reporter contact": (
+            reporter_contact_change,
+            lambda: reporter_contact_change(
+                dossier_id=dossier.pk, reporter_email="back@example.invalid"
+            ),
+        ),
     }
 
 
@@ -260,6 +284,8 @@ CHANGES = [
     "details",
     "takedown",
     "takedown outcome",
+    "takedown answer",
+    "platform match",
     "referral",
     "referral outcome",
     "evidence",
@@ -267,6 +293,7 @@ CHANGES = [
     "reporter address",
     "reporter files",
     "withdraw",
+    "reporter contact",
 ]
 
 
@@ -322,7 +349,8 @@ def _action_urls(dossier: Dossier) -> list[str]:
         reverse("cases:dossier-message", args=[pk]),
         reverse("cases:dossier-contact", args=[pk]),
         reverse("cases:takedown-create", args=[pk]),
-        reverse("cases:takedown-outcome", args=[pk, takedown.pk]),
+        reverse("cases:takedown-answer", args=[pk, takedown.pk]),
+        reverse("cases:location-platform", args=[pk, takedown.location_id]),
         reverse("cases:referral-create", args=[pk]),
         reverse("cases:referral-outcome", args=[pk, referral.pk]),
     ]

@@ -144,7 +144,8 @@ def test_the_digest_mail_lists_references_only_in_the_reader_s_language(users):
     assert sent.to == [users["caseworker"].email]
     assert dossier.reference in sent.body
     assert "1 dossier is waiting for first contact" in sent.body
-    assert "1 takedown request needs an answer" in sent.body
+    assert "1 takedown request is late or needs a check" in sent.body
+    assert "decision due" in sent.body
     for secret in ["hidden@example.invalid", "a private story", "site.example", "Instagram"]:
         assert secret not in sent.body + sent.subject
 

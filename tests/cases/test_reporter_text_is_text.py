@@ -96,11 +96,11 @@ def test_the_request_texts_are_escaped_in_the_page_and_plain_in_the_copy(scenari
     staff = Client()
     staff.force_login(users["coordinator"])
     for location in ContentLocation.objects.filter(dossier=scenario.dossier):
-        url = reverse("cases:takedown-text", args=[scenario.dossier.pk, location.pk])
-        page = scan(staff.get(url).content.decode())
-        assert page.problems == []
-        assert len(page.textareas) == 4  # nl, fr, de, en
-        for text in page.textareas:
+        url = reverse("cases:takedown-notice", args=[scenario.dossier.pk, location.pk])
+        for language in ("nl", "fr", "de", "en"):
+            page = scan(staff.get(url, {"language": language}).content.decode())
+            assert page.problems == []
+            text = page.textareas[0]  # the notice; then the record form's note
             # What a coordinator copies is the address exactly as it was given.
             assert location.url in text
             assert f"{location.platform_name}" in text
@@ -117,6 +117,31 @@ def test_the_reporters_follow_up_page_lets_no_markup_act(scenario):
     html = response.content.decode()
     assert "alert(1)" in html  # the staff message, shown as text
     _check(html, "follow-up page")
+
+
+def test_the_reporters_contact_page_shows_their_answers_as_text(scenario):
+    """The contact page fills in the reporter's own answers, and gives back what they
+    typed when it has errors: as text, every time."""
+    reporter = Client()
+    with translation.override("en"):
+        start, contact = reverse("intake:followup-start"), reverse("intake:followup-contact")
+    assert reporter.post(start, {"code": scenario.code}).status_code == 302
+    response = reporter.get(contact)
+    assert response.status_code == 200
+    assert response.context["form"]["reporter_name"].value() == scenario.dossier.reporter_name
+    _check(response.content.decode(), "contact page")
+    sent_back = reporter.post(
+        contact,
+        {
+            "contact": "contact",
+            "reporter_name": scenario.dossier.reporter_name,
+            "reporter_email": EMAIL_PAYLOAD + "<",
+            "safe_contact_instructions": scenario.dossier.safe_contact_instructions,
+            "contact_language": "en",
+        },
+    )
+    assert sent_back.status_code == 400
+    _check(sent_back.content.decode(), "contact page with errors")
 
 
 def test_no_mail_carries_the_markup_or_any_of_the_text(scenario, users):

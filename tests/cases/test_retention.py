@@ -76,7 +76,7 @@ pytestmark = pytest.mark.django_db
 PERSONAL_COLUMNS = {
     Dossier: list(DOSSIER_PERSONAL_FIELDS),
     ContentLocation: ["platform_name", "url"],
-    TakedownRequest: ["sent_to"],
+    TakedownRequest: ["sent_to", "notice_text"],
     DossierEvent: ["note"],
     Evidence: ["original_name"],
     OutboxMessage: ["recipient"],
@@ -219,7 +219,9 @@ def closed(users):
         method=TakedownMethod.EMAIL,
         legal_basis=LegalBasis.DSA_NOTICE,
         by=worker,
+        notice_language="nl",
     )
+    assert MARKERS[7] in takedown.notice_text
     takedown_outcome_record(takedown_id=takedown.pk, outcome=TakedownOutcome.REMOVED, by=worker)
     referral = referral_record(
         dossier_id=dossier.pk, kind=ReferralKind.POLICE, referred_on=timezone.localdate()

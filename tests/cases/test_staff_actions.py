@@ -161,18 +161,22 @@ def test_saving_the_correction_form_unchanged_records_nothing(client, worker, do
     assert dossier.events.count() == events
 
 
-def test_the_request_texts_come_in_each_language_with_the_address(client, worker, dossier):
-    response = client.get(_url("takedown-text", dossier, dossier.locations.get().pk))
-    html = response.content.decode()
-    assert html.count("https://leak.example/p/9") >= 5  # the heading and four texts
-    assert html.count(dossier.reference) >= 5
-    texts = {code: text for code, _label, text in response.context["texts"]}
-    assert list(texts) == ["nl", "fr", "de", "en"]
-    for code, text in texts.items():
+def test_the_notice_comes_in_the_language_chosen_with_the_address(client, worker, dossier):
+    url = _url("takedown-notice", dossier, dossier.locations.get().pk)
+    for code in ("nl", "fr", "de", "en"):
+        response = client.get(url, {"language": code})
+        notice = response.context["notice"]
+        assert notice.language == code
         with translation.override(code):
-            greeting = translation.gettext("Dear Sir or Madam,")
-        assert greeting in text and (code == "en" or greeting != "Dear Sir or Madam,")
-        assert dossier.reference in text and "https://leak.example/p/9" in text
+            statement = translation.gettext("4. Statement of good faith (Article 16(2)(d))")
+        assert statement in notice.text and (code == "en" or not statement.startswith("4. State"))
+        assert dossier.reference in notice.text and "https://leak.example/p/9" in notice.text
+        # The form that records it carries the language and the hash of this very text.
+        form = response.context["form"]
+        assert form.initial["notice_language"] == code
+        assert form.initial["notice_sha256"] == notice.sha256
+    # Without a choice: English, for a platform not on the list.
+    assert client.get(url).context["notice"].language == "en"
 
 
 def _staff_report(**overrides) -> dict:
@@ -341,7 +345,7 @@ def test_an_outcome_for_another_dossiers_takedown_is_not_found_before_anything_e
         method="email",
         legal_basis="dsa_notice",
     )
-    url = reverse("cases:takedown-outcome", args=[dossier.pk, foreign.pk])
+    url = reverse("cases:takedown-answer", args=[dossier.pk, foreign.pk])
     assert client.post(url, {}).status_code == 404
     assert not AccessLogEntry.objects.filter(action=AccessAction.CHANGE).exists()
 
@@ -380,7 +384,7 @@ def test_every_staff_date_refuses_a_day_out_of_range_and_saves_nothing(
             {"referral-kind": "police", "referral-referred_on": day},
         ),
         (
-            _url("takedown-outcome", dossier, takedown.pk),
+            _url("takedown-answer", dossier, takedown.pk),
             {
                 f"takedown-{takedown.pk}-outcome": "removed",
                 f"takedown-{takedown.pk}-recheck_on": day,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.choices import AccessAction, LegalBasis, ReferralKind, TakedownMethod
-from cases.models import AccessLogEntry, Dossier
+from cases.models import AccessLogEntry, Dossier, Platform
 from cases.services import (
     dossier_assign,
     dossier_triage,
@@ -50,7 +50,9 @@ def world(users):
         method=TakedownMethod.EMAIL,
         legal_basis=LegalBasis.DSA_NOTICE,
         sent_at=timezone.now() - timedelta(days=2),
+        notice_language="en",
     )
+    Platform.objects.create(name="Listed", kind="social_media")
     referral = referral_record(
         dossier_id=dossier.pk, kind=ReferralKind.POLICE, referred_on=timezone.localdate()
     )
@@ -155,7 +157,7 @@ URLS = [
     (
         "request-text",
         "get",
-        lambda w: reverse("cases:takedown-text", args=[w["dossier"].pk, w["location"].pk]),
+        lambda w: reverse("cases:takedown-notice", args=[w["dossier"].pk, w["location"].pk]),
         None,
         "dossier",
     ),
@@ -214,10 +216,24 @@ URLS = [
         "dossier",
     ),
     (
-        "takedown-outcome",
+        "takedown-answer",
         "post",
-        lambda w: reverse("cases:takedown-outcome", args=[w["dossier"].pk, w["takedown"].pk]),
+        lambda w: reverse("cases:takedown-answer", args=[w["dossier"].pk, w["takedown"].pk]),
         lambda: {"takedown-TAKEDOWN-outcome": "removed"},
+        "dossier",
+    ),
+    (
+        "location-platform",
+        "post",
+        lambda w: reverse("cases:location-platform", args=[w["dossier"].pk, w["location"].pk]),
+        lambda: {"location-LOCATION-platform": "PLATFORM"},
+        "dossier",
+    ),
+    (
+        "notice-sent",
+        "get",
+        lambda w: reverse("cases:takedown-notice-sent", args=[w["dossier"].pk, w["takedown"].pk]),
+        None,
         "dossier",
     ),
     (
@@ -260,6 +276,7 @@ def _data(builder, world) -> dict | None:
         "LOCATION": str(world["location"].pk),
         "TAKEDOWN": str(world["takedown"].pk),
         "REFERRAL": str(world["referral"].pk),
+        "PLATFORM": str(Platform.objects.get(name="Listed").pk),
     }
     fixed = {}
     for key, value in data.items():

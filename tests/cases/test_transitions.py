@@ -35,6 +35,7 @@ from cases.services import (
     dossier_wait,
     referral_outcome_record,
     referral_record,
+    reporter_contact_change,
     takedown_outcome_record,
     takedown_request_record,
 )
@@ -95,6 +96,9 @@ EXPECTED = {
         "referral_outcome": HANDLERS,
     },
 }
+# The reporter's own action (on the follow-up page), and the statuses it may be taken
+# in: no staff role takes it.
+REPORTER_ONLY = {"reporter_contact": set(Status)}
 # Where each move leads.
 LEADS_TO = {
     ("triage", "accept"): Status.IN_PROGRESS,
@@ -173,10 +177,16 @@ def _perform(action: str, dossier: Dossier, by, users) -> None:
 def test_the_table_names_every_action_the_services_take():
     assert {action.value for action in Action} == {
         name for allowed in EXPECTED.values() for name in allowed
-    }
+    } | set(REPORTER_ONLY)
 
 
-CASES = [(status, action, role) for status in Status for action in Action for role in (C, W)]
+CASES = [
+    (status, action, role)
+    for status in Status
+    for action in Action
+    if action.value not in REPORTER_ONLY
+    for role in (C, W)
+]
 
 
 @pytest.mark.parametrize(("status", "action", "role"), CASES)
@@ -195,6 +205,21 @@ def test_each_action_in_each_status_by_each_role_is_done_or_refused_as_written(
         assert DossierEvent.objects.filter(dossier=dossier).count() == events
         dossier.refresh_from_db()
         assert dossier.status == status
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_the_reporter_changes_how_to_be_contacted_in_every_status(users, status):
+    dossier = _dossier_in(status, users)
+    events = DossierEvent.objects.filter(dossier=dossier).count()
+    change = {"dossier_id": dossier.pk, "reporter_phone": "+32 470 00 00 00"}
+    if status in REPORTER_ONLY["reporter_contact"]:
+        reporter_contact_change(**change)
+        assert DossierEvent.objects.filter(dossier=dossier).count() == events + 1
+    else:
+        with pytest.raises(ActionRefused):
+            reporter_contact_change(**change)
+        assert DossierEvent.objects.filter(dossier=dossier).count() == events
+    assert all(Action.REPORTER_CONTACT not in actions_allowed(dossier, users[r]) for r in (C, W))
 
 
 @pytest.mark.parametrize("status", list(Status))

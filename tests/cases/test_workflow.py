@@ -36,6 +36,7 @@ from cases.services import (
     referral_outcome_record,
     referral_record,
     referrals_suggested,
+    takedown_answer_record,
     takedown_outcome_record,
     takedown_request_record,
 )
@@ -405,15 +406,20 @@ def test_an_outcome_must_be_an_answer_with_a_future_recheck(users):
         outcome=TakedownOutcome.REMOVED,
         recheck_on=timezone.localdate() - timedelta(days=1),
     )
-    takedown_outcome_record(
-        takedown_id=takedown.pk, outcome=TakedownOutcome.REUPLOADED, note="Back on another page."
+    takedown_outcome_record(takedown_id=takedown.pk, outcome=TakedownOutcome.REMOVED)
+    takedown_answer_record(
+        takedown_id=takedown.pk, reuploaded_on=timezone.localdate(), note="Back on another page."
     )
     event = dossier.events.latest("id")
     with translation.override("en"):
-        assert (event.kind, event.get_detail_display()) == (
-            EventKind.TAKEDOWN_OUTCOME,
-            "Uploaded again",
+        assert (event.kind, event.get_detail_display(), event.note) == (
+            EventKind.TAKEDOWN_STEP,
+            "Seen online again",
+            "Back on another page.",
         )
+    # The decision stays what it was: the content was removed before it came back.
+    takedown.refresh_from_db()
+    assert takedown.outcome == TakedownOutcome.REMOVED
 
 
 # Referrals

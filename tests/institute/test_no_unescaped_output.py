@@ -37,10 +37,8 @@ def test_no_template_or_module_turns_escaping_off():
 
 
 def test_plain_text_templates_render_to_plain_str():
-    from cases.models import ContentLocation
-
-    location = ContentLocation(platform_kind="other", platform_name="A & B", url="<b>x</b>")
-    text = render_text("cases/takedown_request.txt", {"location": location})
+    context = {"platform": "A & B", "url": "<b>x</b>", "explanations": [], "reference": "1"}
+    text = render_text("cases/notice.txt", context)
     assert type(text) is str and not isinstance(text, SafeData)
     assert "<b>x</b>" in text and "A & B" in text  # plain, for copying: not escaped
 

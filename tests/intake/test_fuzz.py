@@ -181,3 +181,40 @@ def test_no_post_of_the_follow_up_page_is_a_server_error_or_half_saved(data, fol
     assert response.status_code < 500
     event("added" if response.status_code == 302 else f"answered {response.status_code}")
     _nothing_half_saved()
+
+
+CONTACT = {
+    "contact": "contact",
+    "reporter_name": "Lotte",
+    "reporter_email": "lotte@example.invalid",
+    "reporter_phone": "+32 470 12 34 56",
+    "voicemail_allowed": "no",
+    "may_name_institute": "no",
+    "safe_contact_instructions": "Weekdays after school",
+    "contact_language": "fr",
+}
+
+
+@given(data=st.data())
+@FUZZ
+def test_no_post_of_the_contact_page_is_a_server_error_or_half_saved(data, followup_client):
+    """Whatever is posted, the dossier's contact answers are either as they were or
+    wholly the new ones, with the event that says so."""
+    cache.clear()
+    before = Dossier.objects.get()
+    changes = DossierEvent.objects.filter(kind=EventKind.CONTACT_CHANGED).count()
+    body, content_type = data.draw(request_bodies(CONTACT))
+    response = followup_client.generic(
+        "POST", "/en/follow-up/contact/", body, content_type=content_type
+    )
+    assert response.status_code < 500
+    event("changed" if response.status_code == 302 else f"answered {response.status_code}")
+    after = Dossier.objects.get()
+    now = DossierEvent.objects.filter(kind=EventKind.CONTACT_CHANGED).count()
+    contact = ["reporter_name", "reporter_email", "reporter_phone", "contact_language"]
+    if response.status_code != 302:
+        assert [getattr(after, f) for f in contact] == [getattr(before, f) for f in contact]
+        assert now == changes
+    if after.reporter_name or after.safe_contact_instructions:
+        assert after.reporter_email or after.reporter_phone  # never details without a way
+    _nothing_half_saved()

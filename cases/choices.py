@@ -286,6 +286,8 @@ class TakedownStep(models.TextChoices):
     COMPLAINT_REJECTED = "complaint_rejected", _("Complaint rejected")
     OUT_OF_COURT = "out_of_court", _("Out-of-court body seized")
     REUPLOADED = "reuploaded", _("Seen online again")
+    CHECKED = "checked", _("Checked again: as decided")
+    RECHECK = "recheck", _("Day to check again changed")
 
 
 class ComplaintOutcome(models.TextChoices):

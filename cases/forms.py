@@ -273,6 +273,13 @@ class TakedownForm(forms.Form):
             (location.pk, f"{index}. {location}") for index, location in enumerate(locations, 1)
         ]
 
+    def clean(self) -> dict:
+        data = super().clean()
+        # A notice is recorded only as the text someone was shown: both or neither.
+        if bool(data.get("notice_language")) != bool(data.get("notice_sha256")):
+            raise ValidationError(_("Open the notice again and record it from its page."))
+        return data
+
 
 def _no_choice(choices) -> list:
     return [("", "—"), *choices]

@@ -90,7 +90,9 @@ def notice_for(location: ContentLocation, language: str) -> Notice:
         )
     minor = dossier.concerns_a_minor
     trusted = settings.NOTICE_TRUSTED_FLAGGER
-    platform = location.platform.name if location.platform_id else location.platform_name
+    # Greeted by the list's name only: the name a reporter typed is never the Institute's
+    # words in a legal notice.
+    platform = location.platform.name if location.platform_id else ""
     context = {
         "reference": dossier.reference,
         "platform": platform,

@@ -302,10 +302,17 @@ def outbox_follow_reporter_contact(*, dossier: Dossier, at) -> int:
     re-addressed at once (the old address is not kept for it), or, if they left no
     address, settled unsent. Delivery reads the address again (``_addressed_now``);
     this leaves nothing pending that names the old one. The caller holds the dossier's
-    row lock. How many messages it changed."""
-    pending = OutboxMessage.objects.filter(
-        dossier=dossier, kind__in=TO_REPORTER, sent_at__isnull=True
-    )
+    row lock. The mail already sent keeps no address but the current one: the reporter
+    asked for the old one to be forgotten. How many unsent messages it changed."""
+    to_reporter = OutboxMessage.objects.filter(dossier=dossier, kind__in=TO_REPORTER)
+    sent = to_reporter.filter(sent_at__isnull=False).only("recipient")
+    forgotten = [
+        message.pk
+        for message in sent
+        if message.recipient and message.recipient != dossier.reporter_email
+    ]
+    OutboxMessage.objects.filter(pk__in=forgotten).update(recipient="")
+    pending = to_reporter.filter(sent_at__isnull=True)
     if dossier.reporter_email:
         return pending.update(recipient=dossier.reporter_email, language=dossier.reply_language)
     return pending.update(recipient="", sent_at=at)

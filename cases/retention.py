@@ -134,7 +134,7 @@ def dossier_anonymise(dossier: Dossier, *, by=None, at: datetime | None = None) 
     ContentLocation.objects.filter(dossier=dossier).update(platform_name="", url="")
     # The notice as sent holds the content's addresses; its hash goes with it.
     TakedownRequest.objects.filter(dossier=dossier).update(
-        sent_to="", notice_text="", notice_sha256=""
+        sent_to="", notice_text="", notice_sha256="", out_of_court_body=""
     )
     DossierEvent.objects.filter(dossier=dossier).update(note="")
     outbox_settle(dossier=dossier, at=at)

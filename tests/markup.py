@@ -137,6 +137,7 @@ def build_scenario(users) -> Scenario:
     from django.utils import timezone, translation
 
     from cases.models import ContentLocation, Dossier, Referral, TakedownRequest
+    from cases.notices import notice_for
     from cases.services import dossier_update_details
     from tests.intake.conftest import report_data
 
@@ -195,6 +196,7 @@ def build_scenario(users) -> Scenario:
                 "takedown-note": note,
                 # The notice, with the reporter's addresses in it, is stored as sent.
                 "takedown-notice_language": "fr",
+                "takedown-notice_sha256": notice_for(location, "fr").sha256,
             },
         )
     takedown = TakedownRequest.objects.filter(dossier=dossier).first()

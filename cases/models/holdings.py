@@ -200,7 +200,8 @@ class TakedownRequest(models.Model):
     complaint_outcome_on = models.DateField(
         _("complaint answered"), null=True, blank=True, validators=[day_in_range]
     )
-    out_of_court_body = models.CharField(_("out-of-court body"), max_length=200, blank=True)
+    # Free text typed by staff: encrypted, kept out of the history, erased with the rest.
+    out_of_court_body = EncryptedCharField(_("out-of-court body"), max_length=200, blank=True)
     out_of_court_on = models.DateField(
         _("out-of-court body seized"), null=True, blank=True, validators=[day_in_range]
     )
@@ -215,7 +216,9 @@ class TakedownRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["sent_to", "notice_text", "notice_sha256"])
+    history = HistoricalRecords(
+        excluded_fields=["sent_to", "notice_text", "notice_sha256", "out_of_court_body"]
+    )
     objects = TakedownQuerySet.as_manager()
 
     class Meta:

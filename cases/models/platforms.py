@@ -8,12 +8,25 @@ the Institute's lawyers keep up to date. Neither holds anything about a person.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import Language, NoticeGround, PlatformKind
+
+
+def notice_address(value: str) -> None:
+    """Where notices go: the web address of a notice form, or an email address."""
+    for validator in (URLValidator(schemes=["https", "http"]), EmailValidator()):
+        try:
+            validator(value)
+        except ValidationError:
+            continue
+        return
+    raise ValidationError(_("Give the web address of its notice form, or an email address."))
 
 
 class PlatformQuerySet(models.QuerySet):
@@ -32,6 +45,7 @@ class Platform(models.Model):
         _("where notices go"),
         max_length=300,
         blank=True,
+        validators=[notice_address],
         help_text=_("The address of its notice form, or its email address for notices."),
     )
     language = models.CharField(

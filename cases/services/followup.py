@@ -107,6 +107,11 @@ REPORTER_CONTACT_FIELDS = (
 )
 
 
+def _answer(dossier: Dossier, name: str):
+    """The answer as the contact page shows it: no language chosen means the report's."""
+    return dossier.reply_language if name == "contact_language" else getattr(dossier, name)
+
+
 def _changed_contact(dossier: Dossier, fields: dict) -> list[str]:
     """Set the new answers on the locked dossier and check them (ValidationError); the
     names of those that changed, in the order of ``REPORTER_CONTACT_FIELDS``."""
@@ -114,7 +119,7 @@ def _changed_contact(dossier: Dossier, fields: dict) -> list[str]:
     if unknown:
         raise TypeError(f"not a contact field: {', '.join(sorted(unknown))}")
     changed = [name for name in REPORTER_CONTACT_FIELDS if name in fields]
-    changed = [name for name in changed if getattr(dossier, name) != fields[name]]
+    changed = [name for name in changed if _answer(dossier, name) != fields[name]]
     for name in changed:
         setattr(dossier, name, fields[name])
     if not dossier.reporter_email:

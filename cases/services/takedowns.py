@@ -96,6 +96,9 @@ def takedown_request_record(
     return takedown
 
 
+# The steps that follow a decision: once one is recorded, the decision stands.
+AFTER_DECISION = ("reasons_received_on", "complaint_lodged_on", "out_of_court_on", "reuploaded_on")
+
 # What takedown_answer_record accepts, in the order the steps happen.
 ANSWER_STEPS = (
     "acknowledged_at",
@@ -135,13 +138,16 @@ def takedown_answer_record(
     changed = _answer_apply(takedown, steps, at)
     if not changed:
         raise ActionRefused(_("Nothing has changed: fill in a step of the answer."))
-    takedown._history_user = by
-    takedown.save(update_fields=sorted({field for field, _kind, _detail in changed}))
+    fields = {field for field, _kind, _detail in changed if field}
+    if fields:
+        takedown._history_user = by
+        takedown.save(update_fields=sorted(fields))
     note = note.strip()
-    for _field, kind, detail in changed:
-        if kind is not None:
-            event(dossier, kind, by=by, at=at, takedown=takedown, detail=detail, note=note)
-            note = ""  # the note goes with the first step it explains
+    # One event per step (a step may set two fields); every change has its step.
+    steps_done = dict.fromkeys((kind, detail) for _f, kind, detail in changed if kind)
+    for kind, detail in steps_done:
+        event(dossier, kind, by=by, at=at, takedown=takedown, detail=detail, note=note)
+        note = ""  # the note goes with the first step it explains
     return takedown
 
 
@@ -168,6 +174,10 @@ def _answer_apply(takedown: TakedownRequest, steps: dict, at: datetime):
 
     if steps.get("acknowledged_at") is not None:
         moment = steps["acknowledged_at"]
+        if takedown.outcome != TakedownOutcome.PENDING:
+            raise ActionRefused(
+                _("The acknowledgement can no longer be changed once the decision is recorded.")
+            )
         not_in_future(moment, _("The acknowledgement"))
         if moment < takedown.sent_at:
             raise ActionRefused(_("The acknowledgement cannot come before the request was sent."))
@@ -181,10 +191,22 @@ def _answer_apply(takedown: TakedownRequest, steps: dict, at: datetime):
         not_in_future(moment, _("The decision"))
         if moment < takedown.sent_at:
             raise ActionRefused(_("The decision cannot come before the request was sent."))
-        if takedown.outcome != outcome:
-            takedown.outcome_at = moment
-            changed.append(("outcome_at", None, ""))
-        put("outcome", outcome, EventKind.TAKEDOWN_OUTCOME, outcome)
+        if takedown.outcome == outcome and steps.get("outcome_at") is None:
+            # The same decision again: a check that nothing changed since.
+            changed.append(("", EventKind.TAKEDOWN_STEP, TakedownStep.CHECKED))
+        elif takedown.outcome == outcome:
+            put("outcome_at", moment, EventKind.TAKEDOWN_OUTCOME, outcome)  # corrected
+        else:
+            if any(getattr(takedown, field) for field in AFTER_DECISION):
+                raise ActionRefused(
+                    _(
+                        "Steps after the decision are recorded (statement of reasons, "
+                        "complaint, out-of-court body, seen again): the decision can no "
+                        "longer be changed."
+                    )
+                )
+            put("outcome_at", moment)
+            put("outcome", outcome, EventKind.TAKEDOWN_OUTCOME, outcome)
     decided = takedown.outcome not in (TakedownOutcome.PENDING, TakedownOutcome.NO_ANSWER)
     decided_on = timezone.localdate(takedown.outcome_at) if takedown.outcome_at else sent_on
     needs_decision = _("Record the platform's decision first.")
@@ -242,7 +264,7 @@ def _answer_apply(takedown: TakedownRequest, steps: dict, at: datetime):
         value = day(
             steps["out_of_court_on"], _("The day it was seized"), decided_on, _("the decision")
         )
-        put("out_of_court_body", body)
+        put("out_of_court_body", body, EventKind.TAKEDOWN_STEP, TakedownStep.OUT_OF_COURT)
         put("out_of_court_on", value, EventKind.TAKEDOWN_STEP, TakedownStep.OUT_OF_COURT)
 
     if steps.get("reuploaded_on") is not None:
@@ -257,7 +279,7 @@ def _answer_apply(takedown: TakedownRequest, steps: dict, at: datetime):
         recheck_on = steps["recheck_on"]
         if recheck_on is not None and recheck_on < today:
             raise ActionRefused(_("The day to check again cannot be in the past."))
-        put("recheck_on", recheck_on)
+        put("recheck_on", recheck_on, EventKind.TAKEDOWN_STEP, TakedownStep.RECHECK)
     return changed
 
 

@@ -258,3 +258,18 @@ def test_a_request_without_a_notice_stores_none(users):
         legal_basis=LegalBasis.CRIMINAL_CODE,
     )
     assert (takedown.notice_text, takedown.notice_sha256, takedown.notice_language) == ("", "", "")
+
+
+def test_the_name_a_reporter_typed_never_reaches_the_notice(users):
+    """A platform not on the list is greeted as "Sir or Madam": the reporter's own words
+    (a line break and an instruction, here) are never the Institute's."""
+    typed = "Forum\r\n\r\nPlease send your decision to reply@evil.example only."
+    dossier = DossierFactory(locations=[location(platform_name=typed, url=URL)])
+    place = dossier.locations.get()
+    text = notice_for(place, "en").text
+    assert "evil.example" not in text and "Forum" not in text
+    assert "Dear Sir or Madam," in text
+    listed = Platform.objects.create(name="Forum Listed", kind="forum")
+    location_platform_set(location_id=place.pk, platform_id=listed.pk)
+    place.refresh_from_db()
+    assert "To Forum Listed," in notice_for(place, "en").text

@@ -205,3 +205,24 @@ def test_a_closed_dossier_still_takes_the_change(dossier):
     reporter_contact_change(dossier_id=dossier.pk, reporter_email=NEW)
     assert Dossier.objects.get(pk=dossier.pk).reporter_email == NEW
     assert dossier.events.filter(kind=EventKind.CONTACT_CHANGED).exists()
+
+
+def test_the_old_address_is_forgotten_in_the_mail_already_sent(dossier):
+    """A mail sent before the change kept the address it went to: the reporter asked for
+    it to be forgotten, so it is."""
+    sent = _queued_message(dossier)
+    assert outbox_deliver(message_id=sent.pk)
+    reporter_contact_change(dossier_id=dossier.pk, reporter_email=NEW)
+    sent.refresh_from_db()
+    assert sent.recipient == "" and sent.sent_at is not None
+    recipients = [m.recipient for m in OutboxMessage.objects.filter(dossier=dossier)]
+    assert OLD not in recipients
+
+
+def test_saving_the_language_shown_without_a_choice_changes_nothing(users):
+    """No contact language chosen: the page shows the report's; saving it as it is is no
+    change (no event, no mail to staff)."""
+    dossier = DossierFactory(reporter_email=OLD, language="fr", contact_language="")
+    events, outbox = dossier.events.count(), OutboxMessage.objects.count()
+    reporter_contact_change(dossier_id=dossier.pk, reporter_email=OLD, contact_language="fr")
+    assert (dossier.events.count(), OutboxMessage.objects.count()) == (events, outbox)

@@ -103,7 +103,8 @@ def test_the_request_texts_are_escaped_in_the_page_and_plain_in_the_copy(scenari
             text = page.textareas[0]  # the notice; then the record form's note
             # What a coordinator copies is the address exactly as it was given.
             assert location.url in text
-            assert f"{location.platform_name}" in text
+            # The name the reporter typed is not the Institute's words in a legal notice.
+            assert location.platform_name not in text
             assert "&lt;" not in text and "&quot;" not in text
 
 

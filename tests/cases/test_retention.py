@@ -76,7 +76,7 @@ pytestmark = pytest.mark.django_db
 PERSONAL_COLUMNS = {
     Dossier: list(DOSSIER_PERSONAL_FIELDS),
     ContentLocation: ["platform_name", "url"],
-    TakedownRequest: ["sent_to", "notice_text"],
+    TakedownRequest: ["sent_to", "notice_text", "out_of_court_body"],
     DossierEvent: ["note"],
     Evidence: ["original_name"],
     OutboxMessage: ["recipient"],

@@ -275,3 +275,90 @@ def test_platforms_and_legal_explanations_are_kept_in_the_admin(client, users):
     assert Platform in admin.site._registry and NoticeExplanation in admin.site._registry
     # Every subject in every language to start with.
     assert NoticeExplanation.objects.count() == 16
+
+
+def test_every_change_is_a_step_with_its_note(sent, users):
+    """The same decision again is a check; a day to check again set or cleared is a step;
+    the note goes with them: nothing changes without a trace."""
+    worker = users["caseworker"]
+    takedown_answer_record(
+        takedown_id=sent.pk,
+        outcome=TakedownOutcome.REMOVED,
+        recheck_on=timezone.localdate() + timedelta(days=7),
+        by=worker,
+    )
+    takedown_answer_record(
+        takedown_id=sent.pk,
+        outcome=TakedownOutcome.REMOVED,
+        recheck_on=None,
+        note="Still gone.",
+        by=worker,
+    )
+    sent.refresh_from_db()
+    assert sent.recheck_on is None
+    assert _steps(sent)[-2:] == [
+        (EventKind.TAKEDOWN_STEP, TakedownStep.CHECKED),
+        (EventKind.TAKEDOWN_STEP, TakedownStep.RECHECK),
+    ]
+    notes = list(sent.dossier.events.order_by("-id").values_list("note", flat=True)[:2])
+    assert sorted(notes) == ["", "Still gone."]
+    # Correcting when the decision came is a step of its own.
+    earlier = sent.sent_at + timedelta(hours=3)
+    takedown_answer_record(takedown_id=sent.pk, outcome=TakedownOutcome.REMOVED, outcome_at=earlier)
+    sent.refresh_from_db()
+    assert sent.outcome_at == earlier
+    assert _steps(sent)[-1] == (EventKind.TAKEDOWN_OUTCOME, TakedownOutcome.REMOVED)
+
+
+def test_a_decision_with_later_steps_stands_and_an_acknowledgement_after_it_is_refused(sent):
+    today = timezone.localdate()
+    takedown_answer_record(takedown_id=sent.pk, outcome=TakedownOutcome.REFUSED)
+    _refused(sent, "once the decision is recorded", acknowledged_at=sent.sent_at)
+    takedown_answer_record(takedown_id=sent.pk, complaint_lodged_on=today)
+    _refused(sent, "can no longer be changed", outcome=TakedownOutcome.REMOVED)
+    _refused(sent, "can no longer be changed", outcome=TakedownOutcome.NO_ANSWER)
+
+
+def test_the_out_of_court_body_is_free_text_kept_like_the_others(sent):
+    """Encrypted, out of the history; a new name alone is a step too."""
+    today = timezone.localdate()
+    takedown_answer_record(takedown_id=sent.pk, outcome=TakedownOutcome.REFUSED)
+    takedown_answer_record(takedown_id=sent.pk, out_of_court_body="Body A", out_of_court_on=today)
+    takedown_answer_record(takedown_id=sent.pk, out_of_court_body="Body B", out_of_court_on=today)
+    assert _steps(sent)[-1] == (EventKind.TAKEDOWN_STEP, TakedownStep.OUT_OF_COURT)
+    assert len([s for s in _steps(sent) if s[1] == TakedownStep.OUT_OF_COURT]) == 2
+    history = TakedownRequest.history.model
+    assert "out_of_court_body" not in {field.name for field in history._meta.fields}
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT out_of_court_body FROM cases_takedownrequest WHERE id = %s", [sent.pk]
+        )
+        assert "Body B" not in cursor.fetchone()[0]
+
+
+def test_a_notice_is_recorded_only_with_the_hash_of_the_text_shown(client, users, sent):
+    client.force_login(users["caseworker"])
+    response = client.post(
+        reverse("cases:takedown-create", args=[sent.dossier_id]),
+        {
+            "takedown-location": sent.location_id,
+            "takedown-sent_to": "desk",
+            "takedown-method": TakedownMethod.WEB_FORM,
+            "takedown-legal_basis": LegalBasis.DSA_NOTICE,
+            "takedown-notice_language": "en",
+        },
+    )
+    assert response.status_code == 400
+    assert TakedownRequest.objects.count() == 1
+
+
+def test_where_notices_go_is_a_web_address_or_an_email_address():
+    from django.core.exceptions import ValidationError
+
+    for good in ("https://help.example/dsa-notice", "abuse@platform.example", ""):
+        Platform(name=f"P {good}", kind="other", notice_channel=good).full_clean()
+    for bad in ("javascript:alert(1)", "call them", "ftp://files.example/x"):
+        with pytest.raises(ValidationError):
+            Platform(name="Bad", kind="other", notice_channel=bad).full_clean()

@@ -13,7 +13,11 @@ document.querySelectorAll("[data-copy]").forEach(function (button) {
   button.addEventListener("click", function () {
     navigator.clipboard.writeText(source.value).then(function () {
       if (done) {
-        done.hidden = false;
+        // An empty live region that is always there, filled anew: announced every time.
+        done.textContent = "";
+        window.setTimeout(function () {
+          done.textContent = done.getAttribute("data-message");
+        }, 100);
       }
     });
   });

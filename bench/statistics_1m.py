@@ -58,7 +58,8 @@ INSERT INTO cases_dossier (
     person_age_band, person_minor_on_images, person_gender, description,
     author_relation, images_made_by, still_circulating, steps_taken, threat_active,
     status, closure_reason, closed_at, waiting_for,
-    first_contact_due, first_contact_at, priority, created_at, updated_at
+    first_contact_due, first_contact_at, priority, created_at, updated_at,
+    evidence_files_erased
 )
 SELECT
     'B-' || i, false, false, received_at,
@@ -88,7 +89,7 @@ SELECT
     '',
     received_at + interval '3 days',
     CASE WHEN r_contact < 0.8 THEN received_at + r_wait * interval '96 hours' END,
-    'normal', received_at, received_at
+    'normal', received_at, received_at, 0
 FROM (
     SELECT
         i,
@@ -119,14 +120,16 @@ FROM cases_dossier WHERE mod(id, 10) = 0
 TAKEDOWNS = """
 INSERT INTO cases_takedownrequest (
     dossier_id, location_id, sent_at, sent_to, method, legal_basis, deadline,
-    outcome, outcome_at, created_at
+    outcome, outcome_at, created_at, notice_language, notice_text, notice_sha256,
+    trusted_flagger, minor_exception, complaint_outcome, out_of_court_body
 )
 SELECT dossier_id, id, sent_at, '', 'email', 'dsa_notice', sent_at + interval '7 days',
-       outcome, CASE WHEN outcome <> 'pending' THEN sent_at + interval '5 days' END, sent_at
+       outcome, CASE WHEN outcome <> 'pending' THEN sent_at + interval '5 days' END, sent_at,
+       '', '', '', false, false, '', ''
 FROM (
     SELECT l.dossier_id, l.id, d.received_at + random() * interval '10 days' AS sent_at,
            (ARRAY['pending', 'removed', 'removed', 'removed', 'refused', 'no_answer',
-                  'reuploaded'])[1 + floor(random() * 7)::int] AS outcome
+                  'restricted'])[1 + floor(random() * 7)::int] AS outcome
     FROM cases_contentlocation l JOIN cases_dossier d ON d.id = l.dossier_id
 ) AS s
 """

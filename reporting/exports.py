@@ -21,7 +21,7 @@ CSV = "text/csv; charset=utf-8"
 
 
 def _header(table: Table) -> list[str]:
-    return [_("Form of abuse"), _("Period"), *table.columns]
+    return [table.row_heading, _("Period"), *table.columns]
 
 
 def _values(table: Table):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import formats
 from django.utils.functional import Promise
@@ -25,12 +26,17 @@ from cases.choices import (
 )
 
 from .periods import Period, half_year_label
+from .platforms import TOTAL, UNMATCHED, PlatformFigures, Waits
 from .statistics import ALL, ROWS, Figures, half_key, half_of, month_key, row_label
 from .suppression import Hidden, Relations, suppress
+
+if TYPE_CHECKING:
+    from .charts import Chart
 
 FORMS = [form.value for form in FormOfAbuse]
 NOT_AVAILABLE = "\N{EN DASH}"
 NOT_PUBLISHED = "\N{MIDDLE DOT}"
+FORM_OF_ABUSE = gettext_lazy("Form of abuse")
 
 
 def _choices(choices) -> Callable[[Period], list[tuple[str, str]]]:
@@ -58,6 +64,8 @@ class Spec:
     note: Promise
     columns: Callable[[Period], list[tuple[str, str]]] | None = None
     total: str = "by_form"  # the family of the row totals, shared between tables
+    row_heading: Promise = FORM_OF_ABUSE  # the heading of the rows' labels
+    chart: str = ""  # the chart drawn from the table, shown beside it
 
 
 COUNTED_PER_FORM = gettext_lazy(
@@ -134,6 +142,21 @@ SPECS = [
         total="takedowns",
     ),
     Spec(
+        "platform",
+        "by_platform",
+        gettext_lazy("Takedown notices per platform"),
+        gettext_lazy("Platforms"),
+        gettext_lazy(
+            "Requests sent in the period, per platform of the Institute's list, with what "
+            "came of them so far. Hours run from sending; the median and the 90th "
+            "percentile interpolate between the two nearest requests. Removed: removed, "
+            "restricted or blocked in Belgium or the EU. Unanswered: no answer, or no "
+            "decision after its deadline. Shares are of the notices sent."
+        ),
+        row_heading=gettext_lazy("Platform"),
+        chart="platform",
+    ),
+    Spec(
         "first_contact",
         "first_contact",
         gettext_lazy("Time to first contact"),
@@ -146,6 +169,31 @@ SPECS = [
 ]
 SPECS_BY_KEY = {spec.key: spec for spec in SPECS}
 CROSS_TABLES = [spec for spec in SPECS if spec.columns is not None]
+
+# The table per platform: its columns (code, heading) and, for each row, the parts its
+# counts split into. The parts not shown (what a reader can work out from the rest) take
+# part in the suppression all the same.
+PLATFORM_COLUMNS = [
+    ("notices", gettext_lazy("Notices sent")),
+    ("median_hours_to_acknowledgement", gettext_lazy("Hours to acknowledgement, median")),
+    ("p90_hours_to_acknowledgement", gettext_lazy("Hours to acknowledgement, 90th percentile")),
+    ("median_hours_to_decision", gettext_lazy("Hours to decision, median")),
+    ("p90_hours_to_decision", gettext_lazy("Hours to decision, 90th percentile")),
+    ("removed_percent", gettext_lazy("Removed (%)")),
+    ("refused_percent", gettext_lazy("Refused (%)")),
+    ("unanswered_percent", gettext_lazy("Unanswered (%)")),
+    ("complaints", gettext_lazy("Internal complaints")),
+    ("complaints_upheld", gettext_lazy("Complaints upheld")),
+    ("reuploaded", gettext_lazy("Seen online again")),
+]
+SHARES = ("acted", "refused", "unanswered")
+PLATFORM_PARTS = [
+    ("sent", ("acted", "refused", "unanswered", "waiting")),
+    ("sent", ("complaints", "without_complaint")),
+    ("complaints", ("upheld", "not_upheld")),
+    ("sent", ("reuploaded", "not_reuploaded")),
+]
+PLATFORM_UNSHOWN = ("waiting", "without_complaint", "not_upheld", "not_reuploaded")
 
 
 @dataclass(frozen=True)
@@ -165,6 +213,48 @@ class Shown:
         return self.text
 
 
+# A median, percentile or share withheld: of too few requests, or it would give a withheld
+# count away.
+WITHHELD = Shown(None, "x", Hidden.SECONDARY)
+EMPTY = Shown(None, NOT_AVAILABLE)
+
+
+def _platform_key(row: Hashable, measure: str) -> Hashable:
+    """The variable of a count of the table per platform. Its notices sent in all are the
+    takedown requests of the period, a figure of the other tables too: one variable."""
+    if row == TOTAL and measure == "sent":
+        return ("takedowns", ALL)
+    return ("platform", row, measure)
+
+
+def _platform_variables(
+    platforms: PlatformFigures, values: dict[Hashable, int], relations: Relations
+) -> set[Hashable]:
+    """The counts of the table per platform and what links them: the platforms' notices
+    add up to all notices, and each platform's parts add up to its notices (or its
+    complaints). The row of all notices is published as its notices only, as the rows of
+    all dossiers: with its other counts too, the table would have totals both ways, and
+    a reader could work out what narrowing each relation in turn does not find (two rows
+    together can leave no room for a third figure). Returns the variables never shown."""
+    unshown = set()
+    inner = [row for row in platforms.rows if row != TOTAL]
+    values.setdefault(_platform_key(TOTAL, "sent"), platforms.counts[TOTAL]["sent"])
+    relations.add_eq([_platform_key(row, "sent") for row in inner], _platform_key(TOTAL, "sent"))
+    for row in inner:
+        counts = platforms.counts[row]
+        derived = {
+            "without_complaint": counts["sent"] - counts["complaints"],
+            "not_upheld": counts["complaints"] - counts["upheld"],
+            "not_reuploaded": counts["sent"] - counts["reuploaded"],
+        }
+        for measure, n in {**counts, **derived}.items():
+            values[_platform_key(row, measure)] = n
+        for total, parts in PLATFORM_PARTS:
+            relations.add_eq([_platform_key(row, p) for p in parts], _platform_key(row, total))
+        unshown.update(_platform_key(row, measure) for measure in PLATFORM_UNSHOWN)
+    return unshown
+
+
 class Publication:
     """The figures of one period, with the cells withheld for suppression threshold
     ``threshold`` (none when ``threshold`` is None: the internal, exact view)."""
@@ -173,14 +263,17 @@ class Publication:
         self.figures = figures
         self.period = figures.period
         self.threshold = threshold
-        self.values, self.relations = self._variables(figures)
-        self.hidden = suppress(self.values, self.relations, threshold) if threshold else {}
+        self.values, self.relations, self.unshown = self._variables(figures)
+        hidden = suppress(self.values, self.relations, threshold, self.unshown) if threshold else {}
+        # Only what is shown: the others took part in the check, and are never published.
+        self.hidden = {key: state for key, state in hidden.items() if key not in self.unshown}
 
     @staticmethod
-    def _variables(figures: Figures) -> tuple[dict[Hashable, int], Relations]:
+    def _variables(figures: Figures) -> tuple[dict[Hashable, int], Relations, set[Hashable]]:
         """The figures and what links them. The rows of all dossiers are published as
         totals only (never broken down next to the forms: a form's column and the
-        column of all dossiers would together give small numbers away), and months
+        column of all dossiers would together give small numbers away; the same for the
+        row of all notices per platform), and months
         link to the total through their half-year only. So no two relations share more
         than one figure, and narrowing the ranges finds every figure a reader can work
         out, not only some."""
@@ -211,7 +304,8 @@ class Publication:
                         )
                 else:
                     relations.add_eq([(spec.key, form, c) for c in table[form]], (spec.total, form))
-        return values, relations
+        unshown = _platform_variables(figures.platforms, values, relations)
+        return values, relations, unshown
 
     def shown(self, key: Hashable) -> Shown:
         value = self.values[key]
@@ -249,8 +343,85 @@ class Publication:
         contacted = self.values[("contacted", row)]
         if self.threshold and (("contacted", row) in self.hidden or contacted < self.threshold):
             # A median of a handful of dossiers says too much about each of them.
-            return Shown(None, "x", Hidden.SECONDARY)
+            return WITHHELD
         return Shown(days, formats.number_format(days, 1))
+
+    # Takedown notices per platform ------------------------------------------------------
+
+    def platform_rows(self) -> list[tuple[Hashable, str]]:
+        """(row, label): the platforms of the list, the requests matched to none, all."""
+        return [
+            *self.figures.platforms.names.items(),
+            (UNMATCHED, _("Not matched to the list")),
+            (TOTAL, _("All notices")),
+        ]
+
+    def platform_cells(self, row: Hashable) -> list[Shown]:
+        """The row's figures, in the order of ``PLATFORM_COLUMNS``."""
+        platforms = self.figures.platforms
+        if row not in platforms.counts:  # added to the list since the other period was read
+            return [EMPTY] * len(PLATFORM_COLUMNS)
+        return [
+            self.platform_count(row, "sent"),
+            *self._waits(row, platforms.acknowledgement[row]),
+            *self._waits(row, platforms.decision[row]),
+            *(self.share(row, measure) for measure in SHARES),
+            *(self.platform_count(row, m) for m in ("complaints", "upheld", "reuploaded")),
+        ]
+
+    def platform_count(self, row: Hashable, measure: str) -> Shown:
+        if row == TOTAL and measure != "sent":
+            # Exact for internal use; for publication all notices are a total only.
+            n = self.figures.platforms.counts[TOTAL][measure]
+            if self.threshold:
+                return Shown(None, NOT_PUBLISHED)
+            return Shown(n, formats.number_format(n))
+        return self.shown(_platform_key(row, measure))
+
+    def share(self, row: Hashable, measure: str) -> Shown:
+        """The percentage of the row's notices counted in ``measure``. Withheld with its
+        count, or when the notices are (the share would give them away), or fewer than
+        the threshold."""
+        if row == TOTAL and self.threshold:
+            return Shown(None, NOT_PUBLISHED)
+        sent_key, key = _platform_key(row, "sent"), _platform_key(row, measure)
+        sent = self.values[sent_key]
+        if not sent and sent_key not in self.hidden:
+            return EMPTY
+        if self.threshold and (
+            sent < self.threshold or sent_key in self.hidden or key in self.hidden
+        ):
+            return WITHHELD
+        share = round(100 * self.figures.platforms.counts[row][measure] / sent, 1)
+        return Shown(share, formats.number_format(share, 1))
+
+    def _waits(self, row: Hashable, waits: Waits) -> list[Shown]:
+        """The median and the 90th percentile, withheld when computed from fewer requests
+        than the threshold."""
+        if not waits.requests and _platform_key(row, "sent") not in self.hidden:
+            return [EMPTY, EMPTY]
+        if self.threshold and waits.requests < self.threshold:
+            return [WITHHELD, WITHHELD]
+        return [
+            Shown(hours, formats.number_format(hours, 1)) for hours in (waits.median, waits.p90)
+        ]
+
+    def _platforms_json(self) -> dict:
+        """Per platform of the list (by name), for the requests matched to none, and for
+        all; each row by the codes of ``PLATFORM_COLUMNS``."""
+        codes = [code for code, _label in PLATFORM_COLUMNS]
+
+        def row_json(row: Hashable) -> dict:
+            return {
+                code: cell.json for code, cell in zip(codes, self.platform_cells(row), strict=True)
+            }
+
+        names = self.figures.platforms.names
+        return {
+            "platforms": {name: row_json(row) for row, name in names.items()},
+            UNMATCHED: row_json(UNMATCHED),
+            TOTAL: row_json(TOTAL),
+        }
 
     @property
     def legend(self) -> str:
@@ -297,6 +468,7 @@ class Publication:
             }
             for row in ROWS
         }
+        data[SPECS_BY_KEY["platform"].name] = self._platforms_json()
         if self.threshold:
             data["suppression"] = {
                 "threshold": self.threshold,
@@ -318,6 +490,12 @@ class Publication:
         for row in ROWS:
             lines.append(("first_contact", row, "dossiers", self.shown(("contacted", row)).json))
             lines.append(("first_contact", row, "median_days", self.median_days(row).json))
+        name = SPECS_BY_KEY["platform"].name
+        names = self.figures.platforms.names
+        for row, _label in self.platform_rows():
+            cells = self.platform_cells(row)
+            for (column, _heading), cell in zip(PLATFORM_COLUMNS, cells, strict=True):
+                lines.append((name, names.get(row, row), column, cell.json))
         return lines
 
 
@@ -338,10 +516,15 @@ class Table:
     columns: list[str]
     rows: list[TableRow]
     legend: str
+    chart: Chart | None = None  # drawn beside it, on the page
 
     @property
     def key(self) -> str:
         return self.spec.key
+
+    @property
+    def row_heading(self) -> str:
+        return str(self.spec.row_heading)
 
     @property
     def title(self) -> str:
@@ -352,11 +535,15 @@ class Table:
         return str(self.spec.note)
 
 
-def _row_cells(spec: Spec, publication: Publication, row: str, columns: list[str]) -> list[Shown]:
+def _row_cells(
+    spec: Spec, publication: Publication, row: Hashable, columns: list[str]
+) -> list[Shown]:
     if spec.key == "by_form":
         return [publication.shown(("by_form", row))]
     if spec.key == "first_contact":
         return [publication.shown(("contacted", row)), publication.median_days(row)]
+    if spec.key == "platform":
+        return publication.platform_cells(row)
     codes = list(publication.figures.counts[spec.key][row])
     cells = [
         publication.cell(spec.key, row, codes[index])
@@ -370,24 +557,28 @@ def _row_cells(spec: Spec, publication: Publication, row: str, columns: list[str
 def table(spec: Spec, current: Publication, previous: Publication) -> Table:
     """One table: the rows of the period, each followed by the same row a year earlier.
     Columns line up by position (the previous period is the same dates earlier)."""
+    rows = [(row, row_label(row)) for row in ROWS]
     if spec.key == "by_form":
         columns = [_("Dossiers")]
     elif spec.key == "first_contact":
         columns = [_("Dossiers contacted"), _("Median days to first contact")]
+    elif spec.key == "platform":
+        columns = [str(label) for _code, label in PLATFORM_COLUMNS]
+        rows = current.platform_rows()
     else:
         columns = [label for _code, label in spec.columns(current.period)] + [_("Total")]
-    rows = []
-    for row in ROWS:
+    lines = []
+    for row, label in rows:
         for publication, is_previous in ((current, False), (previous, True)):
-            rows.append(
+            lines.append(
                 TableRow(
-                    label=row_label(row),
+                    label=label,
                     period_label=publication.period.label,
                     previous=is_previous,
                     cells=_row_cells(spec, publication, row, columns),
                 )
             )
-    return Table(spec, columns, rows, current.legend)
+    return Table(spec, columns, lines, current.legend)
 
 
 def tables(current: Publication, previous: Publication) -> list[Table]:

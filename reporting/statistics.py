@@ -8,7 +8,8 @@ Counting rules, as the Institute publishes them:
 - a dossier counts in the period (day, month, half-year) it was received, in Brussels;
 - it counts once under every form of abuse it involves, and once in "all dossiers";
 - closures count the dossiers closed during the period (and still closed);
-- takedown outcomes count the requests sent during the period, with their outcome now;
+- takedown outcomes count the requests sent during the period, with their outcome now,
+  and so do the figures per platform (``reporting.platforms``);
 - days to first contact run from receipt to the first contact recorded with the reporter.
 """
 
@@ -38,6 +39,7 @@ from cases.models import BRUSSELS, Dossier, TakedownRequest
 
 from . import rollups
 from .periods import Period
+from .platforms import PlatformFigures, platform_figures
 
 ALL = "all"  # the row counting every dossier once
 ROWS = [*(form.value for form in FormOfAbuse), ALL]
@@ -72,6 +74,7 @@ class Figures:
     period: Period
     by_form: dict[str, int]
     counts: dict[str, dict[str, dict[str, int]]]
+    platforms: PlatformFigures
     contacted: dict[str, int] = field(default_factory=dict)
     median_days: dict[str, float | None] = field(default_factory=dict)
 
@@ -124,7 +127,7 @@ def _compute_direct(period: Period) -> Figures:
     )
     counts["takedown"] = _by_form(takedowns, "outcome", TakedownOutcome.values, "dossier__")
     contacted, median_days = _first_contacts(received_in(period))
-    return Figures(period, by_form, counts, contacted, median_days)
+    return Figures(period, by_form, counts, platform_figures(period), contacted, median_days)
 
 
 def _tables(period: Period) -> dict[str, dict[str, dict[str, int]]]:
@@ -174,7 +177,9 @@ def _read_counts(period: Period) -> Figures:
                 by_form[row] += n
                 counts["month"][row][month_key(month)] += n
                 counts["half_year"][row][half_of(month)] += n
-    return Figures(period, by_form, counts, contacted, _medians(period))
+    # The requests themselves, in the same snapshot: there are few, and the daily
+    # counts do not keep their platforms or times.
+    return Figures(period, by_form, counts, platform_figures(period), contacted, _medians(period))
 
 
 def _cross_tables(period: Period) -> tuple[dict[str, int], dict[str, dict]]:

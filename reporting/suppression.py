@@ -19,12 +19,17 @@ these ranges and the published values, the ranges are narrowed through every rel
 until nothing changes. A withheld cell whose range has shrunk to one value can be worked
 out: the smallest published non-zero cell it is linked with is withheld too, preferring
 inner cells to totals, and the check runs again.
+
+Some figures are never shown but follow from those that are (a platform's notices still
+awaiting a decision are its notices less those decided and those unanswered). They take
+part in the relations as unknowns, from 0 up; working one out is a leak only when it is
+a small count.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -39,6 +44,10 @@ class Hidden(StrEnum):
     # broken down, or its zeros would tell how its few dossiers are spread.
     PART = "part"
     SECONDARY = "secondary"  # withheld to protect a small count, shown as "x"
+    # Never shown, though a reader may work it out from figures that are (the notices
+    # of a platform still awaiting a decision: those sent less the decided and the
+    # unanswered). It may be worked out, unless it is a small count.
+    UNSHOWN = "unshown"
 
 
 def _bounds(state: Hidden, threshold: int) -> tuple[int, int]:
@@ -47,6 +56,7 @@ def _bounds(state: Hidden, threshold: int) -> tuple[int, int]:
         Hidden.PRIMARY: (1, threshold - 1),
         Hidden.PART: (0, threshold - 1),
         Hidden.SECONDARY: (threshold, UNBOUNDED),
+        Hidden.UNSHOWN: (0, UNBOUNDED),
     }[state]
 
 
@@ -127,23 +137,38 @@ def exposed(
     relations: Relations,
     threshold: int,
 ) -> list[Hashable]:
-    """Withheld variables a reader could work out exactly."""
+    """Withheld variables a reader could work out exactly (unshown ones: if small)."""
     narrowed = ranges(values, hidden, relations, threshold)
-    return [key for key in hidden if narrowed[key][0] == narrowed[key][1]]
+    return [
+        key
+        for key, state in hidden.items()
+        if narrowed[key][0] == narrowed[key][1]
+        and (state != Hidden.UNSHOWN or 1 <= values[key] < threshold)
+    ]
 
 
 def suppress(
-    values: dict[Hashable, int], relations: Relations, threshold: int
+    values: dict[Hashable, int],
+    relations: Relations,
+    threshold: int,
+    unshown: Collection[Hashable] = (),
 ) -> dict[Hashable, Hidden]:
-    """Which variables to withhold, and why, so that none can be worked out."""
+    """Which variables to withhold, and why, so that none can be worked out. The
+    ``unshown`` ones are never published: they count only for what a reader can work out
+    (they are marked ``UNSHOWN``, or ``PART`` as the parts of a small total)."""
     if threshold < 3:
         # With K=2, "<2" could only mean 1: there would be nothing to protect.
         raise ValueError("the suppression threshold must be at least 3")
-    hidden = {key: Hidden.PRIMARY for key, value in values.items() if 1 <= value < threshold}
-    if not hidden:
-        return hidden
+    hidden = {
+        key: Hidden.PRIMARY
+        for key, value in values.items()
+        if 1 <= value < threshold and key not in unshown
+    }
+    if not hidden and not any(1 <= values[key] < threshold for key in unshown):
+        return dict.fromkeys(unshown, Hidden.UNSHOWN)
+    hidden.update((key, Hidden.UNSHOWN) for key in unshown)
     # A total below K is not broken down: all its parts are shown alike, zeros included.
-    small = set(hidden)
+    small = {key for key, state in hidden.items() if state == Hidden.PRIMARY}
     while small:
         parts = {part for parts, total in relations.eq if total in small for part in parts} - {
             key for key, state in hidden.items() if state == Hidden.PART

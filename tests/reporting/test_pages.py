@@ -127,6 +127,7 @@ def test_workbook_has_every_table(client, users, figures_2021):
         "Channel",
         "Closures",
         "Takedowns",
+        "Platforms",
         "First contact",
     ]
     months = [[cell.value for cell in row] for row in workbook["Month"].iter_rows()]
@@ -150,12 +151,14 @@ def test_charts(client, users, figures_2021, fmt):
     assert response["Content-Disposition"].startswith("inline")
 
 
-@pytest.mark.parametrize(("key", "periods"), [("reporter", 1), ("language", 1), ("period", 2)])
+@pytest.mark.parametrize(
+    ("key", "periods"), [("reporter", 1), ("language", 1), ("platform", 1), ("period", 2)]
+)
 def test_a_chart_computes_only_the_periods_it_shows(
     client, users, figures_2021, monkeypatch, key, periods
 ):
-    """The page's three charts are three requests: only the chart of periods computes
-    the year before as well."""
+    """The page's charts are a request each: only the chart of periods computes the
+    year before as well."""
     from reporting import views
 
     computed = []

@@ -71,33 +71,43 @@ def _consistent(values, hidden, relations, assignment) -> bool:
     return True
 
 
+def _unknowns(values, hidden, k, unshown, cap):
+    """What a reader knows of each withheld figure (the values it may take), and those
+    that must not be worked out: every withheld figure, and the small unshown ones."""
+    ranges = {
+        Hidden.PRIMARY: range(1, k),  # "<K" in a row with a published total
+        Hidden.PART: range(k),  # "<K" in a row whose total is itself below K
+        Hidden.SECONDARY: range(k, cap + 1),  # "x"
+        Hidden.UNSHOWN: range(cap + 1),  # never published
+    }
+    domains = {key: ranges[state] for key, state in hidden.items()}
+    domains.update((key, ranges[Hidden.UNSHOWN]) for key in unshown)
+    watched = [key for key in domains if key not in unshown or 1 <= values[key] < k]
+    return domains, watched
+
+
+def _forced(values, unknowns, relations, assignment: dict):
+    """A withheld figure that is the only unknown of an equality, and its value."""
+    for parts, total in relations.eq:
+        members = (*parts, total)
+        unknown = [m for m in members if m in unknowns and m not in assignment]
+        if len(unknown) == 1:
+            known = {m: assignment.get(m, values[m]) for m in members if m != unknown[0]}
+            parts_sum = sum(known[p] for p in parts if p != unknown[0])
+            return unknown[0], (known[total] - parts_sum if unknown[0] != total else parts_sum)
+    return None
+
+
 def recoverable(values, hidden, relations, k) -> list:
     """The withheld cells that take one value only in every table consistent with what
     is published (exhaustive search; small tables only)."""
-    cap = sum(values.values()) + k
+    domains, _watched = _unknowns(values, hidden, k, (), sum(values.values()) + k)
     # Row by row, each total after its cells, so that relations are checked early.
     order = sorted(
         hidden,
         key=lambda key: (key[1], key[0] == "total") if key[0] == "total" else (key[0], False),
     )
-    domains = {
-        Hidden.PRIMARY: range(1, k),  # "<K" in a row with a published total
-        Hidden.PART: range(k),  # "<K" in a row whose total is itself below K
-        Hidden.SECONDARY: range(k, cap + 1),  # "x"
-    }
-    domains = {key: domains[state] for key, state in hidden.items()}
     seen = {key: set() for key in order}
-
-    def forced(assignment: dict):
-        """A withheld figure that is the only unknown of an equality, and its value."""
-        for parts, total in relations.eq:
-            members = (*parts, total)
-            unknown = [m for m in members if m in hidden and m not in assignment]
-            if len(unknown) == 1:
-                known = {m: assignment.get(m, values[m]) for m in members if m != unknown[0]}
-                parts_sum = sum(known[p] for p in parts if p != unknown[0])
-                return unknown[0], (known[total] - parts_sum if unknown[0] != total else parts_sum)
-        return None
 
     def search(assignment: dict) -> None:
         if all(len(values_) > 1 for values_ in seen.values()):
@@ -106,7 +116,7 @@ def recoverable(values, hidden, relations, k) -> list:
             for key, value in assignment.items():
                 seen[key].add(value)
             return
-        step = forced(assignment)
+        step = _forced(values, hidden, relations, assignment)
         if step is not None:
             key, value = step
             choices = [value] if value in domains[key] else []
@@ -121,6 +131,59 @@ def recoverable(values, hidden, relations, k) -> list:
 
     search({})
     return [key for key in order if len(seen[key]) < 2]
+
+
+def same_in_every_table_found(
+    values, hidden, relations, k, unshown=(), *, cap: int, tables: int = 400, seed: int = 0
+) -> list:
+    """For tables too large to search exhaustively: builds up to ``tables`` tables that
+    agree with everything published, each withheld figure chosen at random (none above
+    ``cap``), and returns the figures that were the same in all of them. An empty
+    answer proves that none can be worked out (two tables differ on each); a figure
+    returned may only have been unlucky."""
+    rng = random.Random(seed)
+    domains, watched = _unknowns(values, hidden, k, unshown, cap)
+    unknowns = dict.fromkeys(domains)
+    seen = {key: set() for key in watched}
+    # Totals before their parts, so that a part too large is refused at once.
+    depth = dict.fromkeys(domains, 0)
+    for _round in range(len(relations.eq)):
+        for parts, total in relations.eq:
+            for part in parts:
+                if part in depth and total in depth:
+                    depth[part] = max(depth[part], depth[total] + 1)
+
+    def build(assignment: dict, order: list, budget: list) -> dict | None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None
+        if len(assignment) == len(order):
+            return dict(assignment)
+        step = _forced(values, unknowns, relations, assignment)
+        if step is not None:
+            key, value = step
+            choices = [value] if value in domains[key] else []
+        else:
+            key = next(key for key in order if key not in assignment)
+            choices = rng.sample(domains[key], len(domains[key]))
+        for value in choices:
+            assignment[key] = value
+            if _consistent(values, unknowns, relations, assignment):
+                found = build(assignment, order, budget)
+                if found is not None:
+                    return found
+            del assignment[key]
+        return None
+
+    for _table in range(tables):
+        order = sorted(domains, key=lambda key: (depth[key], rng.random()))
+        found = build({}, order, [5000])
+        if found is not None:
+            for key in watched:
+                seen[key].add(found[key])
+        if all(len(values_) > 1 for values_ in seen.values()):
+            break
+    return [key for key in watched if len(seen[key]) < 2]
 
 
 def test_the_audit_finds_a_cell_given_away_by_its_total():

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import ActionRefused
-from ..models import Dossier, DossierEvent
+from ..models import DOSSIER_PERSONAL_FIELDS, Dossier, DossierEvent
 from ..workflow import Action, anonymised_message, check
 
 # Who did something: a staff member, or None for the system and the reporter.
@@ -51,3 +51,19 @@ def not_before_receipt(dossier: Dossier, moment, what: str) -> None:
         raise ActionRefused(
             _("%(what)s cannot be before the report was received.") % {"what": what}
         )
+
+
+def save_with_event(dossier: Dossier, kind: str, *, by: Actor, at, changed) -> DossierEvent:
+    """Save the changed dossier (one history row) and write the event that points at
+    that row; its detail names only which personal fields changed, never their values."""
+    dossier._history_user = by
+    dossier.save()
+    history = dossier.history.order_by("-history_id").first()
+    return event(
+        dossier,
+        kind,
+        by=by,
+        at=at,
+        history_id=history.history_id,
+        detail=",".join(name for name in changed if name in DOSSIER_PERSONAL_FIELDS),
+    )

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..choices import ClosureReason, EventKind, Status
-from ..models import DOSSIER_PERSONAL_FIELDS, ContentLocation, Dossier, DossierEvent
+from ..models import ContentLocation, Dossier, DossierEvent
 from ..outbox import (
     notify_contact_changed,
     notify_reporter_added,
@@ -21,7 +21,7 @@ from ..outbox import (
 from ..retention import dossier_anonymise
 from ..storage import files_removed_on_failure
 from ..workflow import Action
-from .base import event, locked
+from .base import locked, save_with_event
 from .handling import _move
 from .receiving import evidence_attach, fingerprint_uploads
 
@@ -152,17 +152,7 @@ def reporter_contact_change(*, dossier_id: int, **fields) -> Dossier:
     changed = _changed_contact(dossier, fields)
     if not changed:
         return dossier
-    dossier._history_user = None
-    dossier.save()
-    history = dossier.history.order_by("-history_id").first()
-    event(
-        dossier,
-        EventKind.CONTACT_CHANGED,
-        by=None,
-        at=at,
-        history_id=history.history_id,
-        detail=",".join(name for name in changed if name in DOSSIER_PERSONAL_FIELDS),
-    )
+    save_with_event(dossier, EventKind.CONTACT_CHANGED, by=None, at=at, changed=changed)
     outbox_follow_reporter_contact(dossier=dossier, at=at)
     notify_contact_changed(dossier=dossier)
     logger.info("dossier %s: the reporter changed how to be contacted", dossier.pk)

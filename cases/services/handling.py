@@ -19,7 +19,7 @@ from ..errors import ActionRefused
 from ..models import DOSSIER_PERSONAL_FIELDS, Dossier, DossierEvent
 from ..outbox import notify_assigned, notify_reporter_message
 from ..workflow import WORKFLOW, Action
-from .base import Actor, event, locked, not_before_receipt, not_in_future
+from .base import Actor, event, locked, not_before_receipt, not_in_future, save_with_event
 
 
 def _move(
@@ -282,15 +282,5 @@ def dossier_update_details(
         dossier.full_clean(exclude=["reference"])
     except ValidationError as error:
         raise ActionRefused(" ".join(error.messages)) from None
-    dossier._history_user = by
-    dossier.save()
-    history = dossier.history.order_by("-history_id").first()
-    event(
-        dossier,
-        EventKind.DETAILS_CHANGED,
-        by=by,
-        at=at,
-        history_id=history.history_id,
-        detail=",".join(name for name in changed if name in DOSSIER_PERSONAL_FIELDS),
-    )
+    save_with_event(dossier, EventKind.DETAILS_CHANGED, by=by, at=at, changed=changed)
     return dossier

@@ -34,9 +34,7 @@ from reporting.publication import (
 )
 from reporting.statistics import compute
 from reporting.suppression import Hidden, Relations, exposed, suppress
-from tests.browser.conftest import accessibility_violations
 from tests.factories import DossierFactory, location
-from tests.helpers import staff_log_in
 
 from .test_suppression import same_in_every_table_found
 
@@ -524,22 +522,3 @@ def test_the_table_reads_the_notices_in_a_fixed_number_of_queries(client, users,
         q["sql"] for q in many if "cases_takedownrequest" in q["sql"] and "sent_at" in q["sql"]
     ]
     assert sent_at and all("location" in sql or "outcome" in sql for sql in sent_at)
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_the_page_with_the_table_filled_meets_wcag_aa(desk, live_server, users, notices):
-    """axe-core (WCAG 2.2 AA) on the page with every kind of cell in the table: figures,
-    withheld ones, empty ones, and its chart."""
-    staff_log_in(desk, "management")
-    page = desk.page
-    for query in ("year=2023", "year=2023&publication=on&threshold=5"):
-        assert page.goto(f"{live_server.url}{PAGE}?{query}").status == 200
-        assert page.locator("[data-table=platform] caption").count() == 1
-        chart = page.locator("[data-table-chart=platform] img")
-        chart.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=chart.element_handle()
-        )
-        assert accessibility_violations(page) == [], query
-    assert desk.errors == [] and desk.foreign_requests == []

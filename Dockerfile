@@ -1,19 +1,27 @@
 # Production image: gunicorn for the web, the same image for the Celery worker and beat.
 
-# Wheels are built in a stage of their own: pdqhash (the evidence files' perceptual hash)
-# is compiled from source, and the compiler stays out of the image that runs.
+# Build it with `make image` (it passes the version and the lock file's hash); the same
+# commit builds the same packages, each checked against the SHA-256 in the lock file.
+
+# Wheels are built in a stage of their own: every package of the lock file, downloaded
+# and checked against its hash there (pip refuses any file whose hash is not listed), and
+# pdqhash (the evidence files' perceptual hash) compiled from its checked source, so the
+# compiler stays out of the image that runs.
 FROM python:3.11-slim AS wheels
 RUN apt-get update && apt-get install -y --no-install-recommends g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
-COPY pyproject.toml README.md ./
-COPY institute ./institute
-COPY cases ./cases
-COPY intake ./intake
-COPY reporting ./reporting
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+COPY requirements/runtime.txt ./
+RUN pip wheel --no-cache-dir --require-hashes --no-deps --wheel-dir /wheels -r runtime.txt
 
 FROM python:3.11-slim AS base
+
+ARG VERSION=unknown
+ARG LOCK_SHA256=unknown
+LABEL org.opencontainers.image.title="institute-cases" \
+      org.opencontainers.image.version="${VERSION}" \
+      be.igvm-iefh.lock-sha256="${LOCK_SHA256}"
+ENV APP_VERSION=${VERSION}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -29,6 +37,7 @@ WORKDIR /app
 RUN groupadd --system app && useradd --system --gid app --home /app app
 
 COPY pyproject.toml README.md ./
+COPY requirements ./requirements
 COPY institute ./institute
 COPY cases ./cases
 COPY intake ./intake
@@ -37,7 +46,8 @@ COPY templates ./templates
 COPY locale ./locale
 COPY manage.py ./
 COPY --from=wheels /wheels /wheels
-RUN pip install --no-index --find-links /wheels institute-cases && rm -rf /wheels
+# Exactly the wheels of the lock file, built and checked above; nothing from an index.
+RUN pip install --no-index --no-deps /wheels/*.whl && rm -rf /wheels
 
 # Static files are collected at build time under the production settings (so whitenoise
 # gets its manifest) with throwaway secrets: the real ones only ever exist in the

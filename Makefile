@@ -1,5 +1,8 @@
 # Two commands: `make run` and `make test`. Everything else is set up by them.
-# Both are idempotent: the virtual environment is rebuilt only when pyproject.toml changes.
+# Both are idempotent: the virtual environment is rebuilt only when the lock file changes.
+# It is installed from requirements/dev.txt (every package pinned, each file's SHA-256
+# required); `make lock` compiles the lock files from pyproject.toml, `make upgrade`
+# moves every package to its newest allowed version, `make audit` checks them.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -9,13 +12,16 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint format migrations-check deploy-check ci clean messages compilemessages
+.PHONY: run test install migrate demo lint format migrations-check deploy-check ci clean messages compilemessages lock upgrade audit image
 
-$(STAMP): pyproject.toml
+LOCK := requirements/dev.txt
+COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+
+$(STAMP): $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found " + sys.version.split()[0] + ")")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -54,6 +60,29 @@ deploy-check: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 ci: lint migrations-check deploy-check test
+
+# The lock files, compiled from pyproject.toml's ranges: runtime (the image) and dev
+# (make run, make test, CI). Each is stamped with the SHA-256 of the dependencies it
+# was compiled from; a test fails when pyproject.toml changed since.
+lock: install
+	$(COMPILE) -o requirements/runtime.txt pyproject.toml
+	$(COMPILE) --extra dev -o requirements/dev.txt pyproject.toml
+	$(PY) .ci/lockfile.py stamp
+
+upgrade: install
+	$(COMPILE) --upgrade -o requirements/runtime.txt pyproject.toml
+	$(COMPILE) --upgrade --extra dev -o requirements/dev.txt pyproject.toml
+	$(PY) .ci/lockfile.py stamp
+
+# The production image, labelled with the version and the lock file's SHA-256.
+image:
+	docker build --build-arg VERSION=$$(git describe --always --dirty) \
+		--build-arg LOCK_SHA256=$$(sha256sum requirements/runtime.txt | cut -d' ' -f1) \
+		-t institute-cases:latest .
+
+# Exit 0: checked, nothing known; 1: vulnerabilities (listed); 3: not checked (said so).
+audit: install
+	$(PY) .ci/audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/security/", account.security_page, name="staff-security"),
     path("staff/roles/", views.staff_roles, name="staff-roles"),
     path("staff/settings/", views.staff_settings, name="staff-settings"),
+    path("staff/healthz/", views.health_detail, name="staff-health"),
     path("staff/security/verify/", signin.verify, name="staff-verify"),
     path("staff/security/enrol/", signin.enrol, name="staff-enrol"),
     path("staff/security/enrol/qr.svg", signin.enrol_qr, name="staff-enrol-qr"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import staff_view
 
+from .build_info import build_info
 from .models import (
     RoleRequest,
     RoleRequestStatus,
@@ -129,3 +130,18 @@ def staff_settings(request: HttpRequest) -> HttpResponse:
         {"form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+@require_GET
+@staff_view(Role.ADMINISTRATOR)
+def health_detail(request: HttpRequest) -> HttpResponse:
+    """For technical administrators: what this instance runs (``/healthz`` itself says
+    only that it is up, to anyone)."""
+    from django.db import connection
+    from django.http import JsonResponse
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    response = JsonResponse({"status": "ok", **build_info()})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,7 +1,7 @@
 # Throwaway PostgreSQL cluster and Redis on loopback, for CI and for local runs as root
 # (the cluster runs as the postgres user).
 # Source it, call `services_start DIR`, and `services_stop` when done (a trap does it).
-# Exports DATABASE_URL and REDIS_URL for what runs next.
+# Exports DATABASE_URL, TEST_REPLICA_DATABASE_URL and REDIS_URL for what runs next.
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -33,6 +33,11 @@ services_start() {
     start >/dev/null
   runuser -u postgres -- "$pgbin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres institute
   export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/institute"
+  # A second database standing in for a read replica, for the replica's own tests only
+  # (tests/reporting/test_replica_postgres.py migrates, fills and erases it). The suite
+  # itself runs without DATABASE_REPLICA_URL.
+  runuser -u postgres -- "$pgbin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres institute_replica
+  export TEST_REPLICA_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/institute_replica"
   PG_BIN=$pgbin
 
   REDIS_PORT=$(free_port)

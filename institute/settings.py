@@ -232,6 +232,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite cannot share a connection across threads of the dev server safely for long.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+# A read replica of the primary, for the statistics only: they read it inside
+# ``institute.routers.replica_reads()``, everything else reads and writes the primary.
+# Without it, the router changes nothing.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that does not answer is left for the primary (institute/routers.py):
+        # after 2 seconds, not libpq's default of waiting as long as the network does.
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Django's test runner creates no test database for it: it mirrors the test database
+    # (a replica holds the same rows). This suite leaves it out (tests/conftest.py).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["institute.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: Celery broker and the shared cache. Without it, tasks run in-process and the

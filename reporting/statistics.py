@@ -19,7 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db import connection, transaction
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.aggregates import Aggregate
 from django.db.models.functions import TruncMonth
@@ -38,6 +39,7 @@ from cases.choices import (
 from cases.models import BRUSSELS, Dossier, TakedownRequest
 
 from . import rollups
+from .models import DailyCount
 from .periods import Period
 from .platforms import PlatformFigures, platform_figures
 
@@ -107,10 +109,20 @@ def half_of(month: date) -> str:
 def compute(period: Period, *, direct: bool = False) -> Figures:
     """All figures of ``period``. From the daily counts the database keeps
     (``reporting.rollups``) where it keeps them; from the dossiers themselves with
-    ``direct`` or without them (SQLite). Both give the same figures, to the unit."""
-    if direct or not rollups.available():
+    ``direct`` or without them (SQLite). Both give the same figures, to the unit.
+
+    Read from the database Django's routers read from: the replica inside
+    ``institute.routers.replica_reads()``, the primary otherwise."""
+    database = _database()
+    if direct or not rollups.available(database):
         return _compute_direct(period)
-    return _compute_from_counts(period)
+    return _compute_from_counts(period, database)
+
+
+def _database() -> BaseDatabaseWrapper:
+    """The connection the raw SQL below reads through: the one the routers give the ORM
+    queries beside it, so that both read the same database (and the same snapshot)."""
+    return connections[router.db_for_read(DailyCount)]
 
 
 def _compute_direct(period: Period) -> Figures:
@@ -149,22 +161,23 @@ def _rows(ncii: bool, voyeurism: bool, sextortion: bool) -> list[str]:
     return [ALL, *(form.value for form, flag in zip(FormOfAbuse, flags, strict=True) if flag)]
 
 
-def _compute_from_counts(period: Period) -> Figures:
+def _compute_from_counts(period: Period, database: BaseDatabaseWrapper) -> Figures:
     # One snapshot for all the reads, so the medians' second step finds the dossiers
-    # its first step counted, whatever is being written meanwhile.
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
+    # its first step counted, whatever is being written meanwhile. (A hot standby
+    # allows it: REPEATABLE READ, read only.)
+    outermost = not database.in_atomic_block
+    with transaction.atomic(using=database.alias):
         if outermost:
-            with connection.cursor() as cursor:
+            with database.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return _read_counts(period)
+        return _read_counts(period, database)
 
 
-def _read_counts(period: Period) -> Figures:
+def _read_counts(period: Period, database: BaseDatabaseWrapper) -> Figures:
     counts = _tables(period)
     by_form = dict.fromkeys(ROWS, 0)
     contacted = dict.fromkeys(ROWS, 0)
-    with connection.cursor() as cursor:
+    with database.cursor() as cursor:
         cursor.execute(rollups.COUNTS, [period.start, period.end])
         groups = cursor.fetchall()
     for measure, value, ncii, voyeurism, sextortion, month, n in groups:
@@ -179,7 +192,8 @@ def _read_counts(period: Period) -> Figures:
                 counts["half_year"][row][half_of(month)] += n
     # The requests themselves, in the same snapshot: there are few, and the daily
     # counts do not keep their platforms or times.
-    return Figures(period, by_form, counts, platform_figures(period), contacted, _medians(period))
+    medians = _medians(period, database)
+    return Figures(period, by_form, counts, platform_figures(period), contacted, medians)
 
 
 def _cross_tables(period: Period) -> tuple[dict[str, int], dict[str, dict]]:
@@ -230,7 +244,7 @@ def _first_contacts(dossiers: QuerySet[Dossier]) -> tuple[dict[str, int], dict[s
     )
     filters = {ALL: Q(), **{form: Q(**{col: True}) for form, col in FORM_COLUMNS.items()}}
     counts = _form_counts()
-    if connection.vendor == "postgresql":
+    if connections[dossiers.db].vendor == "postgresql":
         # One pass for the counts and the medians.
         medians = {
             f"median_{row}": Median("wait", filter=condition or None, output_field=DurationField())
@@ -277,13 +291,13 @@ def _midnight(day: date):
     return datetime.combine(day, time.min, tzinfo=BRUSSELS)
 
 
-def _medians(period: Period) -> dict[str, float | None]:
+def _medians(period: Period, database: BaseDatabaseWrapper) -> dict[str, float | None]:
     """Exact median days to first contact, per row, in two steps: count the waits by
     whole hours to find the hour each middle dossier falls in, then read only the
     dossiers of that hour, in order, for the exact wait."""
     start, end = period.bounds()
     hours = {row: Counter() for row in ROWS}
-    with connection.cursor() as cursor:
+    with database.cursor() as cursor:
         months = _whole_months(period)
         parts = []
         if months:

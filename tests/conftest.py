@@ -61,6 +61,14 @@ def django_db_modify_db_settings(tmp_path_factory) -> None:
     several things at once (the statistics' charts) then deadlocks inside the driver.
     With a file, every thread has a connection of its own, as in production.
     """
+    from institute.routers import REPLICA
+
+    # The suite runs without a replica, as CI does, whatever the environment says: the
+    # replica alias mirrors the test database (its TEST MIRROR), but as a connection of
+    # its own it would not see the rows a test writes inside its transaction, and
+    # pytest-django refuses an alias a test did not ask for. The tests of the replica
+    # configure one of their own (tests/replica.py).
+    settings.DATABASES.pop(REPLICA, None)
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         test = database.setdefault("TEST", {})

@@ -1,11 +1,19 @@
 """Files of the statistics: a table as CSV or XLSX, the workbook of every table of a
-period for the annual report, and the command line's JSON and long CSV."""
+period for the annual report, and the command line's JSON and long CSV.
+
+Each CSV also comes "for Excel": Excel in a Belgian locale (nl-BE, fr-BE) reads a CSV
+with the list separator and decimal symbol of Windows's regional settings, a semicolon
+and a comma, and without a byte order mark in the system's code page, not UTF-8. So the
+variant has semicolons, decimal commas (a "15.6" there is text, or even a date) and a
+byte order mark. The standard CSV, with commas and decimal points, is for programs.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.utils import formats, timezone
@@ -18,6 +26,8 @@ if TYPE_CHECKING:  # openpyxl is imported only when a workbook is made
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
+CSV_EXCEL = "csv-excel"  # the format's name, on the command line, in a file's URL, in the log
+BOM = "\ufeff"
 
 
 def _header(table: Table) -> list[str]:
@@ -29,12 +39,23 @@ def _values(table: Table):
         yield [row.label, row.period_label, *(cell.json for cell in row.cells)]
 
 
-def table_csv(table: Table) -> str:
+def _for_excel(value):
+    return str(value).replace(".", ",") if isinstance(value, float) else value
+
+
+def _csv(rows: Iterable[list], *, excel: bool) -> str:
+    """The rows as CSV; ``excel``: with semicolons, decimal commas and a byte order mark
+    (see above)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_header(table))
-    writer.writerows(_values(table))
+    if excel:
+        buffer.write(BOM)
+        rows = ([_for_excel(value) for value in row] for row in rows)
+    csv.writer(buffer, delimiter=";" if excel else ",").writerows(rows)
     return buffer.getvalue()
+
+
+def table_csv(table: Table, *, excel: bool = False) -> str:
+    return _csv([_header(table), *_values(table)], excel=excel)
 
 
 def _sheet(workbook: Workbook, table: Table, title: str) -> None:
@@ -114,12 +135,9 @@ def figures_json(publication: Publication) -> str:
     return json.dumps(publication.as_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-def figures_csv(publication: Publication) -> str:
+def figures_csv(publication: Publication, *, excel: bool = False) -> str:
     """One line per figure: table, row, column, value (codes, for further processing)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["period_from", "period_to", "table", "row", "column", "value"])
     start, end = publication.period.start.isoformat(), publication.period.end.isoformat()
-    for line in publication.as_rows():
-        writer.writerow([start, end, *line])
-    return buffer.getvalue()
+    header = ["period_from", "period_to", "table", "row", "column", "value"]
+    lines = ([start, end, *line] for line in publication.as_rows())
+    return _csv([header, *lines], excel=excel)

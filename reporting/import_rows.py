@@ -40,6 +40,9 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?P<offset>Z|[+-]\d{2}:\d{2})?"
 )
+# Belgian spreadsheets write the day first, with one or two digits (3/04/2024 is 3 April).
+# No other format taken here has a slash, so nothing else can be read this way.
+_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[T ](\d{1,2})(:.*))?")
 _EXTERNAL_ID_MAX = Dossier._meta.get_field("external_id").max_length
 _QUOTED_MAX = 40
 
@@ -109,9 +112,23 @@ def _choice(check: _Checker, column: str, value: str, choices: list[str]) -> str
     return None
 
 
+def _iso(value: str) -> str:
+    """``value`` with a day-first date (dd/mm/yyyy, with or without a time after it)
+    written the ISO way, so one parser and one set of rules read both; anything else as
+    it is."""
+    match = _DAY_FIRST.fullmatch(value)
+    if match is None:
+        return value
+    day, month, year, hour, rest = match.groups()
+    iso = f"{year}-{int(month):02d}-{int(day):02d}"
+    return iso if hour is None else f"{iso}T{int(hour):02d}{rest}"
+
+
 def _moment(check: _Checker, column: str, value: str, now: datetime) -> datetime | None:
-    """A date (that day, 00:00 in Brussels) or a date and time with an offset."""
-    text = value.upper()
+    """A date (that day, 00:00 in Brussels) or a date and time with an offset. A date
+    and time without an offset is refused, day first or not: a wall-clock time is
+    ambiguous when the clocks go back, and the day alone is all the statistics use."""
+    text = _iso(value.upper())
     moment = None
     try:
         if _DATE.fullmatch(text):
@@ -134,8 +151,8 @@ def _moment(check: _Checker, column: str, value: str, now: datetime) -> datetime
         check.error(
             column,
             _(
-                '"%(value)s" is not a date (2021-03-04) or a date and time with an offset '
-                "from UTC (2021-03-04T10:15:00+01:00)."
+                '"%(value)s" is not a date (2021-03-04, or day first: 04/03/2021) or a date '
+                "and time with an offset from UTC (2021-03-04T10:15:00+01:00)."
             )
             % {"value": quoted(value)},
         )
@@ -147,7 +164,7 @@ def _moment(check: _Checker, column: str, value: str, now: datetime) -> datetime
 
 
 def _is_date(value: str) -> bool:
-    return bool(_DATE.fullmatch(value))
+    return bool(_DATE.fullmatch(_iso(value)))
 
 
 def _external_id(check: _Checker, value: str) -> str:

@@ -5,6 +5,10 @@ One row per dossier, coded columns only (no personal data)::
     external_id,received_at,forms,reporter,language,channel[,status,closed_at,
     closure_reason,minor_involved]
 
+The columns are separated by commas or, as Excel saves CSV in a Belgian locale, by
+semicolons: the header says which, since its names are known. The text is UTF-8, with or
+without a byte order mark, or else Windows-1252 (Excel's plain "CSV" on Windows).
+
 All or nothing: the whole file is checked first and, if any row is wrong, nothing is
 written and every problem is reported with its line (the header is line 1) and column.
 Rows whose ``external_id`` is already in the database are skipped, so importing the
@@ -14,10 +18,12 @@ same file twice adds nothing. The dossiers are made by a service of ``cases``
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,13 +47,28 @@ logger = logging.getLogger(__name__)
 REQUIRED_COLUMNS = ("external_id", "received_at", "forms", "reporter", "language", "channel")
 OPTIONAL_COLUMNS = ("status", "closed_at", "closure_reason", "minor_involved")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+DELIMITERS = (",", ";")  # commas first: the documented one, and the choice on a tie
+_HEADER_READ = 64 * 1024
+
+# The encodings a file is read in (Python's names for them).
+UTF8, UTF8_BOM, WINDOWS_1252 = "utf-8", "utf-8-sig", "cp1252"
+
+# A character of two to four bytes as UTF-8 writes it. Windows-1252 text almost never
+# holds one (a capital accented letter followed by a symbol, such as "Ã©"), so a file
+# that has one and is still not valid UTF-8 mixes encodings: read as Windows-1252, its
+# UTF-8 letters would be garbled, identifiers included.
+_UTF8_CHARACTER = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 class ImportRejected(Exception):
-    """The file has errors; nothing was imported. ``errors`` lists every one."""
+    """The file has errors; nothing was imported. ``errors`` lists every one;
+    ``encoding`` is the one the file was read in (None if it could not be read)."""
 
-    def __init__(self, errors: list[RowError]) -> None:
+    def __init__(self, errors: list[RowError], encoding: str | None = None) -> None:
         self.errors = errors
+        self.encoding = encoding
         super().__init__("\n".join(str(error) for error in errors))
 
 
@@ -58,29 +79,76 @@ class ImportResult:
     imported: int
     already_imported: int
     dry_run: bool = False
+    encoding: str | None = None  # None for a file opened as text
 
 
-def _text(source) -> str:
-    """The file as text: UTF-8, with or without a byte order mark."""
+def _unreadable(data: bytes, position: int, message: str) -> ImportRejected:
+    line = data[:position].count(b"\n") + 1
+    return ImportRejected([RowError(line, None, message)])
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text of the file and the encoding it was read in: UTF-8, with or without a
+    byte order mark, or else Windows-1252."""
+    neither = _("the file is neither UTF-8 nor Windows-1252 text; save it as UTF-8.")
+    # A NUL is never in text: UTF-16 (Excel's "Unicode text"), or not text at all.
+    if (nul := data.find(b"\0")) >= 0:
+        raise _unreadable(data, nul, neither)
+    try:
+        return data.decode(UTF8_BOM), UTF8_BOM if data.startswith(codecs.BOM_UTF8) else UTF8
+    except UnicodeDecodeError as error:
+        if _UTF8_CHARACTER.search(data):
+            raise _unreadable(
+                data,
+                error.start,
+                _(
+                    "the file mixes UTF-8 with another encoding (this line is not UTF-8); "
+                    "save the whole file as UTF-8."
+                ),
+            ) from None
+    try:
+        return data.decode(WINDOWS_1252), WINDOWS_1252
+    except UnicodeDecodeError as error:  # five byte values mean nothing in Windows-1252
+        raise _unreadable(data, error.start, neither) from None
+
+
+def _text(source) -> tuple[str, str | None]:
+    """The file as text, and the encoding it was read in (None if it was text)."""
     if hasattr(source, "read"):
         data = source.read()
     else:
         with open(source, "rb") as file:
             data = file.read()
     if isinstance(data, str):
-        return data.removeprefix("\ufeff")
+        return data.removeprefix("\ufeff"), None
+    return _decode(data)
+
+
+def _first_record(text: str, delimiter: str) -> list[str]:
+    # The header is far shorter than this; reading only its start spares copying a
+    # large file twice more.
+    start = io.StringIO(text[:_HEADER_READ], newline="")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ImportRejected(
-            [RowError(line, None, _("the file is not UTF-8 text; save it as UTF-8."))]
-        ) from None
+        reader = csv.reader(start, delimiter=delimiter, strict=True)
+        return [name.strip() for name in next(reader, [])]
+    except csv.Error:
+        return []
 
 
-def _records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the header into the most known column names (commas
+    if neither splits it into any: the header check then says so). Taken from the
+    header, whose names are known, never guessed from the values."""
+    known = {
+        delimiter: sum(name in COLUMNS for name in _first_record(text, delimiter))
+        for delimiter in DELIMITERS
+    }
+    return max(DELIMITERS, key=known.__getitem__)
+
+
+def _records(text: str, errors: list[RowError], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(first line, fields) of every record; a malformed one ends the file with an error."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     while True:
         line = reader.line_num + 1
         try:
@@ -107,10 +175,21 @@ def _check_header(header: list[str], errors: list[RowError]) -> bool:
             )
         )
         return False
-    readable = True
-    if len(header) == 1 and ";" in header[0]:
-        errors.append(RowError(1, None, _("separate the columns with commas, not semicolons.")))
+    if not any(name in COLUMNS for name in header):
+        # Neither delimiter splits it into the names: tabs, another separator, or no header.
+        errors.append(
+            RowError(
+                1,
+                None,
+                _(
+                    "the first line must name the columns, separated by commas or by "
+                    "semicolons: %(columns)s."
+                )
+                % {"columns": ", ".join(REQUIRED_COLUMNS)},
+            )
+        )
         return False
+    readable = True
     seen = set()
     for name in header:
         if name in seen:
@@ -141,13 +220,13 @@ def _check_file(
     errors: list[RowError] = []
     rows: list[EarlierRecord] = []
     first_line: dict[str, int] = {}
-    records = _records(text, errors)
+    records = _records(text, errors, _delimiter(text))
     header = next(records, (1, []))[1]
     if _check_header(header, errors):
         for line, fields in records:
             advance(1)
             if not any(fields):
-                continue  # a blank line, or one of only commas
+                continue  # a blank line, or one of only delimiters
             if len(fields) != len(header):
                 errors.append(
                     RowError(
@@ -187,16 +266,21 @@ def import_reports(
     progress: Callable[[int], Callable[[int], object]] | None = None,
 ) -> ImportResult:
     """Import the dossiers of a CSV file (a path or an open file), all or nothing.
+    The result says which encoding the file was read in.
 
     Raises ImportRejected, writing nothing, if any line is wrong. Rows whose
     ``external_id`` is already in the database are counted and skipped. With
     ``dry_run`` the file is checked and counted but nothing is written.
     """
     now = timezone.now()
-    text = _text(source)
+    text, encoding = _text(source)
     # The lines after the header, for a progress bar: progress(total) gives advance(n).
     advance = progress(max(len(text.splitlines()) - 1, 0)) if progress else (lambda count: None)
-    records = _check_file(text, now, advance)
+    try:
+        records = _check_file(text, now, advance)
+    except ImportRejected as rejected:
+        rejected.encoding = encoding
+        raise
     if dry_run:
         known = earlier_records_known([record.external_id for record in records])
         imported = len(records) - len(known)
@@ -205,7 +289,10 @@ def import_reports(
             imported = len(earlier_records_import(records, now=now))
             StatisticsLogEntry.objects.create(action=StatisticsAction.IMPORT, rows=imported)
     result = ImportResult(
-        imported=imported, already_imported=len(records) - imported, dry_run=dry_run
+        imported=imported,
+        already_imported=len(records) - imported,
+        dry_run=dry_run,
+        encoding=encoding,
     )
     # Counts only: the rows themselves are never logged.
     logger.info(

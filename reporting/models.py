@@ -38,7 +38,7 @@ class StatisticsLogEntry(models.Model):
         _("small numbers withheld below"), null=True, blank=True
     )
     item = models.CharField(_("table or chart"), max_length=32, blank=True)
-    file_format = models.CharField(_("format"), max_length=8, blank=True)
+    file_format = models.CharField(_("format"), max_length=16, blank=True)
     rows = models.PositiveIntegerField(_("dossiers imported"), null=True, blank=True)
 
     class Meta:

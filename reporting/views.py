@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from cases.access import staff_view
 from institute.roles import Role
+from institute.routers import replica_reads
 
 from . import charts, exports
 from .forms import StatisticsForm
@@ -16,16 +17,22 @@ from .publication import SPECS_BY_KEY, Publication, tables
 from .statistics import compute
 
 STATISTICS_ROLES = (Role.MANAGEMENT, Role.COORDINATOR)
-TABLE_FORMATS = {"csv": exports.CSV, "xlsx": exports.XLSX}
+TABLE_FORMATS = {"csv": exports.CSV, exports.CSV_EXCEL: exports.CSV, "xlsx": exports.XLSX}
 
 
-def _publication(form: StatisticsForm, *, previous: bool = False) -> Publication:
+def _publications(
+    form: StatisticsForm, *, previous: bool = True
+) -> tuple[Publication, Publication | None]:
+    """The figures of the period asked for and (with ``previous``) of the same period a
+    year earlier, read from the replica when there is one (``institute.routers``)."""
     period, threshold = form.cleaned_data["period"], form.cleaned_data["suppress_below"]
-    return Publication(compute(period.previous() if previous else period), threshold)
-
-
-def _publications(form: StatisticsForm) -> tuple[Publication, Publication]:
-    return _publication(form), _publication(form, previous=True)
+    with replica_reads():
+        current = compute(period)
+        earlier = compute(period.previous()) if previous else None
+    return (
+        Publication(current, threshold),
+        None if earlier is None else Publication(earlier, threshold),
+    )
 
 
 def _log(request: HttpRequest, form: StatisticsForm, action: str, item: str = "", fmt: str = ""):
@@ -111,12 +118,16 @@ def table_file(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
         return form
     current, previous = _publications(form)
     table = next(t for t in tables(current, previous) if t.key == key)
+    name = _file_name(form, key, ext=fmt)
     if fmt == "csv":
         content = exports.table_csv(table).encode("utf-8-sig")  # a BOM, for spreadsheets
+    elif fmt == exports.CSV_EXCEL:
+        content = exports.table_csv(table, excel=True).encode("utf-8")  # BOM included
+        name = _file_name(form, key, "excel", ext="csv")
     else:
         content = exports.table_xlsx(table)
     _log(request, form, StatisticsAction.TABLE, item=key, fmt=fmt)
-    return _download(content, TABLE_FORMATS[fmt], _file_name(form, key, ext=fmt))
+    return _download(content, TABLE_FORMATS[fmt], name)
 
 
 @require_GET
@@ -128,10 +139,7 @@ def chart_file(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     if isinstance(form, HttpResponse):
         return form
     # Only the chart of periods shows the year before: the others compute one period.
-    if key in charts.WITH_PREVIOUS:
-        current, previous = _publications(form)
-    else:
-        current, previous = _publication(form), None
+    current, previous = _publications(form, previous=key in charts.WITH_PREVIOUS)
     content = charts.render(charts.chart(key, current, previous), fmt)
     download = "download" in request.GET
     if download:

@@ -3,10 +3,12 @@ its Brussels day, and gives the same figures after personal data are erased."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -196,3 +198,42 @@ def test_suppressed_json_for_publication(history):
     assert "dossiers_by_reporter" not in figures
     exact = export("2021-01-01", "2021-12-31")
     assert exact["dossiers_by_reporter"]["woman"] >= 49
+
+
+def _decimal_comma(cell: str) -> str:
+    return cell.replace(".", ",") if re.fullmatch(r"\d+\.\d+", cell) else cell
+
+
+@pytest.mark.django_db
+def test_csv_for_excel_has_a_bom_semicolons_and_the_same_cells(tmp_path):
+    # A median of 1.5 days: a decimal number.
+    for day in (4, 5):
+        received = datetime(2021, 3, day, 10, tzinfo=UTC)
+        DossierFactory(received_at=received, first_contact_at=received + timedelta(days=1.5))
+    period = ["--from", "2021-01-01", "--to", "2021-12-31"]
+    standard, variant = io.StringIO(), io.StringIO()
+    call_command("export_statistics", *period, "--format", "csv", stdout=standard)
+    call_command("export_statistics", *period, "--format", "csv-excel", stdout=variant)
+    target = tmp_path / "figures.csv"
+    call_command("export_statistics", *period, "--format", "csv-excel", "--output", str(target))
+    data = target.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)
+    assert data.decode("utf-8") == variant.getvalue()
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0] == "period_from;period_to;table;row;column;value"
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    expected = list(csv.reader(io.StringIO(standard.getvalue(), newline="")))
+    assert len(rows) == len(expected) > 100
+    assert rows == [[_decimal_comma(cell) for cell in row] for row in expected]
+    # Decimals with a comma, as Excel in nl-BE and fr-BE reads numbers.
+    assert ["2021-01-01", "2021-12-31", "first_contact", "all", "median_days", "1,5"] in rows
+    assert not standard.getvalue().startswith("\ufeff")
+    assert "1.5" in standard.getvalue()  # the standard CSV is unchanged
+    # The log keeps the format in its 8 characters.
+    assert list(
+        StatisticsLogEntry.objects.order_by("id").values_list("file_format", flat=True)
+    ) == [
+        "csv",
+        "csv-excel",
+        "csv-excel",
+    ]

@@ -58,6 +58,11 @@ def errors_of(tmp_path, text: str, encoding: str = "utf-8") -> list[str]:
     return raised.value.stderr.splitlines()
 
 
+def summary(out: str) -> str:
+    """The last line of the output (after the one saying how the file was read)."""
+    return out.splitlines()[-1]
+
+
 def csv_text(*lines: str, header: str = HEADER) -> str:
     return "\n".join([header, *lines]) + "\n"
 
@@ -85,7 +90,7 @@ def test_a_valid_file_is_imported_with_history_event_and_no_deadline(tmp_path):
             "A-5,2021-03-08,ncii,not_given,nl,in_person",
         ),
     )
-    assert out.strip() == "Imported 5 dossiers; 0 were already imported."
+    assert out.splitlines() == ["Read as UTF-8.", "Imported 5 dossiers; 0 were already imported."]
     assert err == ""
     dossiers = {d.external_id: d for d in Dossier.objects.all()}
     assert sorted(dossiers) == ["A-1", "A-2", "A-3", "A-4", "A-5"]
@@ -147,7 +152,7 @@ def test_the_service_reads_an_open_text_file_with_a_bom():
 
 def test_a_file_with_only_the_header_imports_nothing(tmp_path):
     out, _err = run(tmp_path, csv_text())
-    assert out.strip() == "Imported 0 dossiers; 0 were already imported."
+    assert summary(out) == "Imported 0 dossiers; 0 were already imported."
     assert nothing_written()
 
 
@@ -177,8 +182,8 @@ def test_every_error_is_listed_with_line_and_column_and_nothing_is_written(tmp_p
         "(2021-03-04T10:15:00+01:00, or Z for UTC) or give only the date.",
         'line 5, column "forms": give at least one of ncii, voyeurism, sextortion, separated by '
         "semicolons.",
-        'line 7, column "received_at": "4 March 2021" is not a date (2021-03-04) or a date and '
-        "time with an offset from UTC (2021-03-04T10:15:00+01:00).",
+        'line 7, column "received_at": "4 March 2021" is not a date (2021-03-04, or day first: '
+        "04/03/2021) or a date and time with an offset from UTC (2021-03-04T10:15:00+01:00).",
         "line 8: this line has 5 values; the header has 6 columns.",
         'line 9, column "received_at": "2999-01-01" is in the future.',
     ]
@@ -228,8 +233,18 @@ def test_a_quoted_value_over_two_lines_keeps_later_line_numbers_right(tmp_path):
             ['line 1, column "forms": this column appears more than once.'],
         ),
         (
-            HEADER.replace(",", ";"),
-            ["line 1: separate the columns with commas, not semicolons."],
+            HEADER.replace(",", "\t"),
+            [
+                "line 1: the first line must name the columns, separated by commas or by "
+                "semicolons: external_id, received_at, forms, reporter, language, channel."
+            ],
+        ),
+        (
+            HEADER.replace(",", "|"),
+            [
+                "line 1: the first line must name the columns, separated by commas or by "
+                "semicolons: external_id, received_at, forms, reporter, language, channel."
+            ],
         ),
     ],
 )
@@ -254,11 +269,36 @@ def test_an_empty_file_is_an_error(tmp_path):
     ]
 
 
-def test_a_file_that_is_not_utf8_is_refused_with_the_line(tmp_path):
-    text = csv_text("H-1,2021-03-04,ncii,woman,nl,web", "Hé-2,2021-03-04,ncii,woman,nl,web")
-    assert errors_of(tmp_path, text, encoding="latin-1") == [
-        "line 3: the file is not UTF-8 text; save it as UTF-8."
+def test_a_file_neither_utf8_nor_windows_1252_is_refused_with_the_line(tmp_path):
+    # 0x81 means nothing in Windows-1252; a NUL is in no text (here: UTF-16).
+    path = tmp_path / "reports.csv"
+    path.write_bytes(csv_text("H-1,2021-03-04,ncii,woman,nl,web").encode() + b"H\x81-2,2021-03-04")
+    with pytest.raises(ImportRejected) as raised:
+        import_reports(path)
+    assert [str(e) for e in raised.value.errors] == [
+        "line 3: the file is neither UTF-8 nor Windows-1252 text; save it as UTF-8."
     ]
+    assert errors_of(tmp_path, csv_text("H-1,2021-03-04,ncii,woman,nl,web"), "utf-16") == [
+        "line 1: the file is neither UTF-8 nor Windows-1252 text; save it as UTF-8."
+    ]
+    assert nothing_written()
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_with_the_line(tmp_path):
+    # Read as Windows-1252, the UTF-8 "Zoë" of line 2 would be imported as "ZoÃ«".
+    path = tmp_path / "reports.csv"
+    path.write_bytes(
+        csv_text("Zoë-1,2021-03-04,ncii,woman,nl,web").encode("utf-8")
+        + "Zoë-2,2021-03-04,ncii,woman,nl,web\n".encode("cp1252")
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_reports", str(path), stdout=out, stderr=err)
+    assert err.getvalue().splitlines() == [
+        "line 3: the file mixes UTF-8 with another encoding (this line is not UTF-8); save the "
+        "whole file as UTF-8."
+    ]
+    assert out.getvalue() == ""
     assert nothing_written()
 
 
@@ -275,7 +315,7 @@ def test_importing_the_same_file_again_adds_nothing(tmp_path):
     run(tmp_path, text)
     counts = (Dossier.objects.count(), Dossier.history.count(), DossierEvent.objects.count())
     out, _err = run(tmp_path, text)
-    assert out.strip() == "Imported 0 dossiers; 2 were already imported."
+    assert summary(out) == "Imported 0 dossiers; 2 were already imported."
     assert (
         Dossier.objects.count(),
         Dossier.history.count(),
@@ -284,7 +324,7 @@ def test_importing_the_same_file_again_adds_nothing(tmp_path):
     assert ReferenceCounter.objects.get(year=2021).last == 2
 
     out, _err = run(tmp_path, text + "I-3,2021-03-06,ncii,man,nl,web\n")
-    assert out.strip() == "Imported 1 dossier; 2 were already imported."
+    assert summary(out) == "Imported 1 dossier; 2 were already imported."
     assert Dossier.objects.get(external_id="I-3").reference == "2021-0003"
     # Each import is in the statistics log, with what it added.
     assert list(
@@ -311,7 +351,7 @@ def test_a_duplicate_external_id_in_the_file_is_an_error_on_its_second_line(tmp_
 def test_an_external_id_imported_before_is_skipped_even_with_other_values(tmp_path):
     run(tmp_path, csv_text("K-1,2021-03-04,ncii,woman,nl,web"))
     out, _err = run(tmp_path, csv_text("K-1,2021-06-01,voyeurism,man,fr,email"))
-    assert out.strip() == "Imported 0 dossiers; 1 was already imported."
+    assert summary(out) == "Imported 0 dossiers; 1 was already imported."
     assert Dossier.objects.get().forms_of_abuse == ["ncii"]
 
 
@@ -554,7 +594,7 @@ def test_two_imports_of_the_same_file_at_once_import_it_once(tmp_path):
 def test_dry_run_checks_and_counts_but_writes_nothing(tmp_path):
     text = csv_text("X-1,2021-03-04,ncii,woman,nl,web", "X-2,2021-03-05,ncii,man,nl,web")
     out, _err = run(tmp_path, text, "--dry-run")
-    assert out.strip() == (
+    assert summary(out) == (
         "Dry run: 2 dossiers would be imported; 0 were already imported. Nothing was written."
     )
     assert nothing_written()
@@ -562,7 +602,7 @@ def test_dry_run_checks_and_counts_but_writes_nothing(tmp_path):
         run(tmp_path, text + "X-3,2021-03-05,ncii,nobody,nl,web\n", "--dry-run")
     run(tmp_path, csv_text("X-1,2021-03-04,ncii,woman,nl,web"))
     out, _err = run(tmp_path, text, "--dry-run")
-    assert out.strip() == (
+    assert summary(out) == (
         "Dry run: 1 dossier would be imported; 1 was already imported. Nothing was written."
     )
     assert Dossier.objects.count() == 1
@@ -673,7 +713,7 @@ def test_the_published_file_imports_and_the_orm_counts_equal_the_constants(tmp_p
         assert list(csv.DictReader(file)) == published.published_rows()
     out = io.StringIO()
     call_command("import_reports", str(path), stdout=out)
-    assert out.getvalue().strip() == "Imported 210 dossiers; 0 were already imported."
+    assert summary(out.getvalue()) == "Imported 210 dossiers; 0 were already imported."
 
     for expected in published.EXPECTED.values():
         start, end = expected["period"]
@@ -712,7 +752,7 @@ def test_the_published_file_imports_and_the_orm_counts_equal_the_constants(tmp_p
     )
 
     call_command("import_reports", str(path), stdout=(again := io.StringIO()))
-    assert again.getvalue().strip() == "Imported 0 dossiers; 210 were already imported."
+    assert summary(again.getvalue()) == "Imported 0 dossiers; 210 were already imported."
 
 
 def test_control_characters_from_the_file_are_shown_escaped(tmp_path):

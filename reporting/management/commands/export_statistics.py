@@ -3,26 +3,34 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from institute.routers import replica_reads
 from reporting import exports
 from reporting.models import StatisticsAction, StatisticsLogEntry
 from reporting.periods import Period, PeriodError
 from reporting.publication import Publication, tables
 from reporting.statistics import compute
 
-FORMATS = ("json", "csv", "xlsx")
+FORMATS = ("json", "csv", exports.CSV_EXCEL, "xlsx")
 
 
 class Command(BaseCommand):
     help = (
         "Export the statistics of a period (both days included, in Brussels time): JSON or "
-        "long CSV of every figure, or the XLSX workbook of every table with the same period "
-        "a year earlier beside it."
+        "long CSV of every figure (csv-excel: the same CSV for Excel in a Belgian locale, "
+        "with semicolons, decimal commas and a byte order mark), or the XLSX workbook of "
+        "every table with the same period a year earlier beside it."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
         parser.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-        parser.add_argument("--format", choices=FORMATS, default="json")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default="json",
+            help="csv-excel: the CSV with semicolons, decimal commas and a byte order mark, "
+            "which Excel in a Belgian locale opens as it is",
+        )
         parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
         parser.add_argument(
             "--suppress",
@@ -52,13 +60,17 @@ class Command(BaseCommand):
             raise CommandError(_("The suppression threshold must be at least 3."))
         if format == "xlsx" and not output:
             raise CommandError(_("A workbook is a file: give it a name with --output."))
-        current = Publication(compute(period), suppress)
+        # The figures from the replica when there is one (institute.routers); the log
+        # below is written on the primary.
+        with replica_reads():
+            current = Publication(compute(period), suppress)
         if format == "json":
             content = exports.figures_json(current)
-        elif format == "csv":
-            content = exports.figures_csv(current)
+        elif format in ("csv", exports.CSV_EXCEL):
+            content = exports.figures_csv(current, excel=format == exports.CSV_EXCEL)
         else:
-            previous = Publication(compute(period.previous()), suppress)
+            with replica_reads():
+                previous = Publication(compute(period.previous()), suppress)
             content = exports.workbook_xlsx(tables(current, previous), current, previous)
         if output:
             with open(output, "wb") as file:

@@ -62,6 +62,14 @@ DJANGO_ENV = env_str("DJANGO_ENV", "development")
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
 PRODUCTION = DJANGO_ENV == "production"
+# Mail backends that production refuses, and why: they would write reporters' addresses
+# and the mail to the container's logs or disk, or never send it.
+MAIL_BACKENDS_NOT_FOR_PRODUCTION = {
+    "django.core.mail.backends.console.EmailBackend": "writes every mail to the logs",
+    "django.core.mail.backends.filebased.EmailBackend": "writes every mail to the disk",
+    "django.core.mail.backends.locmem.EmailBackend": "never sends a mail",
+    "django.core.mail.backends.dummy.EmailBackend": "never sends a mail",
+}
 
 # Development-only values. Production refuses to start while any of them is in use,
 # so they can live in the source without weakening a deployment.
@@ -128,6 +136,12 @@ if PRODUCTION:
     if not env_str("EMAIL_HOST") and not env_str("EMAIL_BACKEND"):
         # The console backend would print reporters' addresses into the container logs.
         problems.append("EMAIL_HOST must name the SMTP server")
+    elif not env_str("EMAIL_HOST") and env_str("EMAIL_BACKEND") in MAIL_BACKENDS_NOT_FOR_PRODUCTION:
+        problems.append(
+            f"EMAIL_BACKEND {env_str('EMAIL_BACKEND')} "
+            f"{MAIL_BACKENDS_NOT_FOR_PRODUCTION[env_str('EMAIL_BACKEND')]}: name the SMTP "
+            "server in EMAIL_HOST"
+        )
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 

@@ -105,3 +105,29 @@ def test_each_bench_script_compiles(script):
     import py_compile
 
     py_compile.compile(str(ROOT / "bench" / script), doraise=True)
+
+
+@pytest.mark.parametrize("name", ["db", "redis"])
+def test_the_database_and_redis_are_reachable_only_on_the_internal_network(name):
+    service = SERVICES[name]
+    assert "ports" not in service and "network_mode" not in service
+    assert service["networks"] == ["backend"]
+    assert COMPOSE["networks"]["backend"] == {"internal": True}
+    for app in APP_SERVICES.values():
+        assert "backend" in app["networks"]
+
+
+def test_redis_asks_for_a_password_and_every_redis_url_carries_it():
+    redis = SERVICES["redis"]
+    command = redis["command"]
+    assert command[command.index("--requirepass") + 1].startswith("${REDIS_PASSWORD:?")
+    assert redis["environment"]["REDISCLI_AUTH"].startswith("${REDIS_PASSWORD:?")
+    urls = [
+        value
+        for service in SERVICES.values()
+        for value in (service.get("environment") or {}).values()
+        if isinstance(value, str) and value.startswith(("redis://", "rediss://"))
+    ]
+    assert len(urls) >= 2
+    for url in urls:
+        assert url.startswith(("redis://:${REDIS_PASSWORD", "rediss://:${REDIS_PASSWORD")), url

@@ -57,6 +57,11 @@ urlpatterns = [
     ),
     path("<int:pk>/files/<int:evidence_pk>/", views.evidence_download, name="evidence-download"),
     path(
+        "<int:pk>/files/<int:evidence_pk>/safe-copy.jpg",
+        views.evidence_safe_copy,
+        name="evidence-safe-copy",
+    ),
+    path(
         "<int:pk>/files/<int:evidence_pk>/preview.png",
         views.evidence_preview,
         name="evidence-preview",

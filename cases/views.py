@@ -237,8 +237,9 @@ def dossier_details(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @staff_view()
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
-    """A file of the dossier, as an attachment (never shown inline), logged; only if it
-    is the file that was received (cases.custody)."""
+    """A file of the dossier exactly as received (it is evidence: cases.custody), logged;
+    only as a download the browser will not open as a page: a file checked by its first
+    bytes may still be HTML or script further on. For looking at it, the safe copy."""
     dossier, evidence, data = _evidence_or_refusal(request, pk, evidence_pk)
     if isinstance(data, HttpResponse):
         return data
@@ -248,12 +249,45 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> HttpRe
     extension = mimetypes.guess_extension(evidence.content_type) or ""
     # The file's own name is personal data: the download is named after the dossier.
     name = f"{dossier.reference}-{evidence.pk}{extension}"
-    return FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=name,
-        content_type=evidence.content_type,
+    return _sandboxed(
+        FileResponse(
+            io.BytesIO(data),
+            as_attachment=True,
+            filename=name,
+            content_type="application/octet-stream",
+        )
     )
+
+
+def _sandboxed(response: HttpResponse) -> HttpResponse:
+    """A file answer that nothing in it can run from: a browser that shows it anyway
+    treats it as a page of a unique origin without scripts, forms or plugins."""
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@staff_view()
+def evidence_safe_copy(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
+    """A safe copy of an image or a PDF to open on a staff computer: the picture (a PDF's
+    first page) drawn anew as a JPEG, with nothing of the file but its pixels (no
+    metadata, no script, no trailing data). Logged as a download."""
+    dossier, evidence, data = _evidence_or_refusal(request, pk, evidence_pk)
+    if isinstance(data, HttpResponse):
+        return data
+    picture = (
+        clear_picture(data, evidence.content_type) if previewable(evidence.content_type) else None
+    )
+    if picture is None:
+        raise Http404
+    record_access(
+        user=request.user, dossier=dossier, action=AccessAction.DOWNLOAD, evidence=evidence
+    )
+    response = HttpResponse(picture, content_type="image/jpeg")
+    name = f"{dossier.reference}-{evidence.pk}-safe-copy.jpg"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return _sandboxed(response)
 
 
 def _evidence_or_refusal(request: HttpRequest, pk: int, evidence_pk: int):

@@ -231,3 +231,42 @@ def test_an_image_that_could_not_be_read_gets_no_preview_box(client, users, file
     page = client.get(reverse("cases:dossier-detail", args=[dossier.pk])).content.decode()
     assert reverse("cases:evidence-preview", args=[dossier.pk, broken.pk]) not in page
     assert reverse("cases:evidence-download", args=[dossier.pk, broken.pk]) in page
+
+
+# Markup after a file's picture: browsers that sniff would take the file for a page.
+POLYGLOT_TAIL = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def test_originals_come_as_sandboxed_downloads_and_safe_copies_are_only_pixels(client, users):
+    """A JPEG and a PDF that are also HTML with a script: the original is kept and given
+    back byte for byte, but as octet-stream in a sandbox; the safe copy is a new JPEG
+    with nothing of the file but its picture."""
+    client.force_login(users["caseworker"])
+    jpeg = encoded(picture(31), quality=90) + POLYGLOT_TAIL
+    pdf = pdf_of(picture(32)) + POLYGLOT_TAIL
+    stored = _attached(("photo.jpg", jpeg), ("letter.pdf", pdf))
+    for evidence, original in zip(stored, (jpeg, pdf), strict=True):
+        download = _get(client, "download", evidence)
+        assert b"".join(download) == original
+        assert download["Content-Type"] == "application/octet-stream"
+        assert download["Content-Security-Policy"].startswith("sandbox")
+        assert download["Content-Disposition"].startswith("attachment;")
+        copy = _get(client, "safe-copy", evidence)
+        assert copy.status_code == 200, evidence.content_type
+        assert copy["Content-Type"] == "image/jpeg"
+        assert copy["Content-Disposition"].startswith("attachment;")
+        assert copy["Content-Security-Policy"].startswith("sandbox")
+        assert Image.open(io.BytesIO(copy.content)).format == "JPEG"
+        for marker in (b"<script", b"<html", b"alert(", b"<body"):
+            assert marker not in copy.content
+    logged = AccessLogEntry.objects.filter(user=users["caseworker"], action=AccessAction.DOWNLOAD)
+    assert logged.count() == 4
+
+
+def test_a_file_that_cannot_be_drawn_has_no_safe_copy(client, users, files):
+    client.force_login(users["caseworker"])
+    dossier, stored, _photo, _original = files
+    broken = stored[2]
+    assert _get(client, "safe-copy", broken).status_code == 404
+    page = client.get(reverse("cases:dossier-detail", args=[dossier.pk])).content.decode()
+    assert page.count("data-safe-copy") == 2  # the photo and the letter, not the broken one

@@ -140,7 +140,7 @@ URLS = [
             None,
             "dossier",
         )
-        for name in ("preview", "reveal")
+        for name in ("preview", "reveal", "safe-copy")
     ],
     *[
         (
@@ -328,7 +328,9 @@ def test_a_download_is_the_file_as_an_attachment_and_is_logged(client, users, wo
         reverse("cases:evidence-download", args=[world["dossier"].pk, world["evidence"].pk])
     )
     assert b"".join(response) == PNG
-    assert response["Content-Type"] == "image/png"
+    # Never opened by the browser: a file checked by its first bytes may be HTML further on.
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Security-Policy"].startswith("sandbox")
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert world["dossier"].reference in disposition and "Lotte" not in disposition

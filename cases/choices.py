@@ -230,6 +230,7 @@ class AccessAction(models.TextChoices):
     DOWNLOAD = "download", _("Downloaded a file")
     HASHES = "hashes", _("Downloaded the files' hashes")
     REVEAL = "reveal", _("Looked at a file clearly")
+    SAFE_COPY = "safe_copy", _("Downloaded a safe copy of a file")
     CHANGE = "change", _("Changed the dossier")
 
 

@@ -49,6 +49,10 @@ def picture(data: bytes, content_type: str, longest: int):
     if image is None:
         logger.info("an evidence file could not be drawn for a preview")
         return None
+    if image.mode not in ("RGBA", "LA") and image.has_transparency_data:
+        # Transparent parts stay transparent (then white), as a viewer shows them: the
+        # colour hidden under them is not shown.
+        image = image.convert("RGBA")
     image.thumbnail((longest, longest), Image.Resampling.LANCZOS)
     image.info.clear()  # comments, colour profile, EXIF: nothing of the original's
     return image

@@ -272,7 +272,7 @@ def _sandboxed(response: HttpResponse) -> HttpResponse:
 def evidence_safe_copy(request: HttpRequest, pk: int, evidence_pk: int) -> HttpResponse:
     """A safe copy of an image or a PDF to open on a staff computer: the picture (a PDF's
     first page) drawn anew as a JPEG, with nothing of the file but its pixels (no
-    metadata, no script, no trailing data). Logged as a download."""
+    metadata, no script, no trailing data). Logged as such."""
     dossier, evidence, data = _evidence_or_refusal(request, pk, evidence_pk)
     if isinstance(data, HttpResponse):
         return data
@@ -282,7 +282,7 @@ def evidence_safe_copy(request: HttpRequest, pk: int, evidence_pk: int) -> HttpR
     if picture is None:
         raise Http404
     record_access(
-        user=request.user, dossier=dossier, action=AccessAction.DOWNLOAD, evidence=evidence
+        user=request.user, dossier=dossier, action=AccessAction.SAFE_COPY, evidence=evidence
     )
     response = HttpResponse(picture, content_type="image/jpeg")
     name = f"{dossier.reference}-{evidence.pk}-safe-copy.jpg"

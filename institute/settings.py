@@ -62,14 +62,32 @@ DJANGO_ENV = env_str("DJANGO_ENV", "development")
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
 PRODUCTION = DJANGO_ENV == "production"
-# Mail backends that production refuses, and why: they would write reporters' addresses
-# and the mail to the container's logs or disk, or never send it.
-MAIL_BACKENDS_NOT_FOR_PRODUCTION = {
-    "django.core.mail.backends.console.EmailBackend": "writes every mail to the logs",
-    "django.core.mail.backends.filebased.EmailBackend": "writes every mail to the disk",
-    "django.core.mail.backends.locmem.EmailBackend": "never sends a mail",
-    "django.core.mail.backends.dummy.EmailBackend": "never sends a mail",
-}
+
+
+def mail_backend_problem(path: str) -> str | None:
+    """Why production must not use the mail backend ``path`` (the class, whatever name it
+    is reached by, or a subclass of it): it would write reporters' addresses and the
+    mail to the container's logs or disk, or never send it; None if it may."""
+    from django.core.mail.backends import console, dummy, locmem, smtp
+    from django.core.mail.backends.base import BaseEmailBackend
+    from django.utils.module_loading import import_string
+
+    try:
+        backend = import_string(path)
+    except ImportError:
+        return "cannot be imported"
+    if not isinstance(backend, type) or not issubclass(backend, BaseEmailBackend):
+        return "is not a mail backend"
+    if issubclass(backend, console.EmailBackend):  # the file backend is one too
+        return "writes every mail to the logs or the disk"
+    if issubclass(backend, (locmem.EmailBackend, dummy.EmailBackend)) or (
+        backend is BaseEmailBackend
+    ):
+        return "never sends a mail"
+    if issubclass(backend, smtp.EmailBackend):
+        return "needs EMAIL_HOST to name the SMTP server"
+    return None
+
 
 # Development-only values. Production refuses to start while any of them is in use,
 # so they can live in the source without weakening a deployment.
@@ -136,11 +154,10 @@ if PRODUCTION:
     if not env_str("EMAIL_HOST") and not env_str("EMAIL_BACKEND"):
         # The console backend would print reporters' addresses into the container logs.
         problems.append("EMAIL_HOST must name the SMTP server")
-    elif not env_str("EMAIL_HOST") and env_str("EMAIL_BACKEND") in MAIL_BACKENDS_NOT_FOR_PRODUCTION:
+    elif not env_str("EMAIL_HOST") and (problem := mail_backend_problem(env_str("EMAIL_BACKEND"))):
         problems.append(
-            f"EMAIL_BACKEND {env_str('EMAIL_BACKEND')} "
-            f"{MAIL_BACKENDS_NOT_FOR_PRODUCTION[env_str('EMAIL_BACKEND')]}: name the SMTP "
-            "server in EMAIL_HOST"
+            f"EMAIL_BACKEND {env_str('EMAIL_BACKEND')} {problem}: name the SMTP server in "
+            "EMAIL_HOST"
         )
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")

@@ -259,8 +259,45 @@ def test_originals_come_as_sandboxed_downloads_and_safe_copies_are_only_pixels(c
         assert Image.open(io.BytesIO(copy.content)).format == "JPEG"
         for marker in (b"<script", b"<html", b"alert(", b"<body"):
             assert marker not in copy.content
-    logged = AccessLogEntry.objects.filter(user=users["caseworker"], action=AccessAction.DOWNLOAD)
-    assert logged.count() == 4
+    logged = AccessLogEntry.objects.filter(user=users["caseworker"])
+    assert sorted(logged.values_list("action", flat=True)) == sorted(
+        [AccessAction.DOWNLOAD, AccessAction.SAFE_COPY] * 2
+    )
+
+
+def test_transparent_parts_stay_blank_in_the_safe_copy(client, users):
+    """A palette picture whose transparent colour is red: viewers show nothing there,
+    and neither does the safe copy (no colour hidden under the transparency)."""
+    image = Image.new("P", (40, 40), 0)
+    image.putpalette([255, 0, 0, 0, 0, 255] + [0, 0, 0] * 254)
+    for x in range(20, 40):
+        for y in range(40):
+            image.putpixel((x, y), 1)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=0)
+    (evidence,) = _attached(("half-transparent.png", buffer.getvalue()))
+    client.force_login(users["caseworker"])
+    copy = Image.open(io.BytesIO(_get(client, "safe-copy", evidence).content)).convert("RGB")
+    red, green, blue = copy.getpixel((5, 20))
+    assert min(red, green, blue) > 240  # white, not the hidden red
+    assert copy.getpixel((35, 20))[2] > 200  # the visible blue half stays blue
+
+
+def test_the_pdf_child_gets_no_secret_of_the_worker(monkeypatch):
+    import subprocess
+
+    from cases import pdf_pages
+
+    seen = {}
+
+    def run(*args, **kwargs):
+        seen.update(kwargs)
+        return subprocess.CompletedProcess(args, 1, b"", b"")
+
+    monkeypatch.setenv("SECRET_KEY", "a-secret-the-child-must-not-see")
+    monkeypatch.setattr(pdf_pages.subprocess, "run", run)
+    pdf_pages.first_page_png(pdf_of(picture(33)), 100)
+    assert set(seen["env"]) == {"PATH"}
 
 
 def test_a_file_that_cannot_be_drawn_has_no_safe_copy(client, users, files):

@@ -112,33 +112,17 @@ class CsrfViewMiddleware(csrf.CsrfViewMiddleware):
     a form posted from a page whose Referrer-Policy is ``no-referrer`` (the policy of
     every public page here, so that no other site learns where a visitor came from).
 
-    Only where it is needed and only when the browser vouches for it: a post to a public
-    page (the intake's), with ``Sec-Fetch-Site: same-origin`` (a header no page script
-    can set). Anywhere else (every staff page), or without that header (an old browser,
-    a sandboxed frame, a request built by hand), ``Origin: null`` is refused as Django
-    refuses any origin it does not trust; the CSRF token is checked on top, as always.
+    Such a post is refused when the browser says it is not same-origin
+    (``Sec-Fetch-Site``, a header no page script can set), e.g. from a sandboxed frame.
+    Older browsers send no ``Sec-Fetch-Site``; for them the CSRF token, which must
+    match a SameSite=Lax cookie that a cross-site post never carries, is the check, as
+    it always is.
     """
 
     def _origin_verified(self, request: HttpRequest) -> bool:
         if request.META.get("HTTP_ORIGIN") == "null":
-            return (
-                _public_form(request) and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
-            )
+            return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin"
         return super()._origin_verified(request)
-
-
-# The URL namespaces of the public pages whose forms may post with "Origin: null".
-NULL_ORIGIN_NAMESPACES = frozenset({"intake"})
-
-
-def _public_form(request: HttpRequest) -> bool:
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return False
-    return match.namespace in NULL_ORIGIN_NAMESPACES
 
 
 # How often the moment of a session's last request is written down (the idle limit is

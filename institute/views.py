@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.access import staff_view
 
 from .build_info import build_info
+from .middleware import health_response
 from .models import (
     RoleRequest,
     RoleRequestStatus,
@@ -137,11 +138,4 @@ def staff_settings(request: HttpRequest) -> HttpResponse:
 def health_detail(request: HttpRequest) -> HttpResponse:
     """For technical administrators: what this instance runs (``/healthz`` itself says
     only that it is up, to anyone)."""
-    from django.db import connection
-    from django.http import JsonResponse
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    response = JsonResponse({"status": "ok", **build_info()})
-    response["Cache-Control"] = "no-store"
-    return response
+    return health_response(**build_info())
